@@ -1,0 +1,118 @@
+"""Settings from the environment and ``.env``, checked before any network call.
+
+A missing or malformed value must produce one line that says what to set, not a traceback
+from deep inside the HTTP client ten seconds later.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+TOKEN_PATTERN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
+DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
+DEFAULT_API_BASE_FILE_URL = "https://api.telegram.org/file/bot"
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message is one line for the person running it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    token: str | None = None
+    api_base_url: str = DEFAULT_API_BASE_URL
+    api_base_file_url: str = DEFAULT_API_BASE_FILE_URL
+    knowledge_dir: Path | None = None
+    webhook_url: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    webhook_path: str = "telegram"
+    webhook_secret: str | None = None
+    admin_user_ids: frozenset[int] = field(default_factory=frozenset)
+    flood_messages: int = 20
+    flood_seconds: float = 60.0
+    log_level: str = "INFO"
+
+    @property
+    def masked_token(self) -> str:
+        """For messages and logs: enough to tell tokens apart, never enough to use one."""
+        if not self.token:
+            return "(none)"
+        bot_id, _, secret = self.token.partition(":")
+        return f"{bot_id}:{'*' * 6}{secret[-2:]}" if secret else "******"
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+
+
+def load_settings(env: Mapping[str, str] | None = None,
+                  dotenv_path: Path | str | None = ".env") -> Settings:
+    """Build Settings from ``env`` (default: os.environ after reading ``.env``)."""
+    if env is None:
+        if dotenv_path is not None and Path(dotenv_path).is_file():
+            from dotenv import load_dotenv
+
+            load_dotenv(dotenv_path, override=False)
+        env = os.environ
+    token = env.get("TELEGRAM_BOT_TOKEN", "").strip() or None
+    if token is not None and not TOKEN_PATTERN.match(token):
+        raise SettingsError(
+            "TELEGRAM_BOT_TOKEN does not look like a bot token (expected '123456:ABC...', "
+            "as @BotFather gives it)"
+        )
+    admins: set[int] = set()
+    for part in re.split(r"[,\s]+", env.get("ADMIN_USER_IDS", "").strip()):
+        if not part:
+            continue
+        if not part.lstrip("-").isdigit():
+            raise SettingsError(f"ADMIN_USER_IDS must be numeric Telegram user ids, got {part!r}")
+        admins.add(int(part))
+    webhook_url = env.get("WEBHOOK_URL", "").strip() or None
+    if webhook_url and not webhook_url.startswith("https://"):
+        raise SettingsError("WEBHOOK_URL must start with https:// (Telegram requires TLS)")
+    base_url = env.get("TELEGRAM_API_BASE_URL", "").strip() or DEFAULT_API_BASE_URL
+    file_url = env.get("TELEGRAM_API_BASE_FILE_URL", "").strip() or DEFAULT_API_BASE_FILE_URL
+    for name, url in (("TELEGRAM_API_BASE_URL", base_url),
+                      ("TELEGRAM_API_BASE_FILE_URL", file_url)):
+        if not url.startswith(("http://", "https://")):
+            raise SettingsError(f"{name} must start with http:// or https://, got {url!r}")
+    knowledge = env.get("KNOWLEDGE_DIR", "").strip()
+    level = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
+    if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise SettingsError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {level!r}")
+    return Settings(
+        token=token,
+        api_base_url=base_url,
+        api_base_file_url=file_url,
+        knowledge_dir=Path(knowledge) if knowledge else None,
+        webhook_url=webhook_url,
+        webhook_listen=env.get("WEBHOOK_LISTEN", "").strip() or "127.0.0.1",
+        webhook_port=_int(env, "WEBHOOK_PORT", 8443),
+        webhook_path=env.get("WEBHOOK_PATH", "").strip().strip("/") or "telegram",
+        webhook_secret=env.get("WEBHOOK_SECRET_TOKEN", "").strip() or None,
+        admin_user_ids=frozenset(admins),
+        flood_messages=_int(env, "FLOOD_MAX_MESSAGES", 20),
+        flood_seconds=_float(env, "FLOOD_WINDOW_SECONDS", 60.0),
+        log_level=level,
+    )

@@ -1,0 +1,61 @@
+"""The answer engine: question in, decision and reply out. No Telegram here.
+
+Order matters and is the product's safety promise: empty input -> safety rules (urgent help
+first, routes for other medicines and other uses) -> fuzzy matching -> composition.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from bot.core import compose
+from bot.core.kb import KnowledgeBase
+from bot.core.matcher import Decision, Matcher, Why
+from bot.core.normalize import MAX_INPUT_CHARS
+from bot.core.reply import Reply
+from bot.core.safety import MEDICINE_NEIGHBOURS, OTHER_MEDICATIONS, check
+
+
+@dataclass(frozen=True)
+class Result:
+    decision: Decision
+    reply: Reply
+    truncated: bool = False
+
+
+class Engine:
+    """Holds one knowledge base and its index; swap the whole Engine to reload."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        self.matcher = Matcher(kb)
+
+    def ask(self, question: str, *, feedback: bool = False) -> Result:
+        truncated = len(question) > MAX_INPUT_CHARS
+        normalized = self.kb.normalizer.normalize(question)
+        safety = check(normalized, self.kb.safety)
+        if safety.verdict in ("urgent", "route"):
+            why = Why(normalized.canonical,
+                      tuple(f"{a}->{b}" for a, b in normalized.replacements),
+                      rule=safety.rule)
+            if safety.intent_id is None:
+                decision = Decision("fallback", None, 0.0, (), why)
+            else:
+                decision = Decision("answer", safety.intent_id, 100.0, (), why)
+        else:
+            decision = self.matcher.decide(normalized, safety.allowed)
+            if safety.verdict == "narrow":
+                decision = replace(decision, why=replace(decision.why, rule=safety.rule))
+                if decision.kind == "fallback" and safety.allowed is MEDICINE_NEIGHBOURS:
+                    # An RLS medicine we have no specific answer for: say what we can.
+                    decision = replace(decision, kind="answer", intent_id=OTHER_MEDICATIONS)
+        return Result(decision, self.reply_for(decision, feedback=feedback), truncated)
+
+    def reply_for(self, decision: Decision, *, feedback: bool = False) -> Reply:
+        if decision.kind == "answer" and decision.intent_id:
+            return compose.answer(self.kb, self.kb.intents[decision.intent_id],
+                                  feedback=feedback)
+        if decision.kind == "suggest":
+            return compose.suggest(self.kb, decision.candidates)
+        empty = not decision.why.normalized
+        return compose.fallback(self.kb, "empty" if empty else "fallback")

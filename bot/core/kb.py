@@ -1,0 +1,507 @@
+"""Load ``knowledge/`` into frozen dataclasses, or report every authoring problem at once.
+
+Curators edit YAML by hand; a traceback teaches them nothing. The loader therefore never
+stops at the first mistake: it collects a :class:`Problem` (file, intent, field, message)
+for each one and raises a single :class:`KnowledgeBaseError` listing them all, which
+``rls-bot kb check`` prints and ``/reload`` shows to an admin.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import yaml
+
+from bot.core.normalize import Normalizer, to_plain
+
+DEFAULT_DIR = Path(__file__).resolve().parents[2] / "knowledge"
+
+MIN_EXAMPLES = 10
+MAX_ID_LENGTH = 40  # "i:more:" + id must fit Telegram's 64-byte callback_data
+MAX_TITLE_LENGTH = 40
+ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+
+# A number followed by an amount unit, or a schedule: what "never give a dose" rules out.
+DOSE_PATTERN = re.compile(
+    r"\b\d+(?:[.,]\d+)?\s*(?:mg|mcg|µg|ug|g|ml|milligrams?|micrograms?|grams?|tablets?|"
+    r"pills?|capsules?|caps?|tabs?)\b"
+    r"|\b(?:once|twice|thrice|\d+\s+times|three times|four times)\s+(?:a|per|each)\s+"
+    r"(?:day|night|week)\b"
+    r"|\bevery\s+\d+\s+hours?\b",
+    re.IGNORECASE,
+)
+
+REQUIRED_MESSAGES = (
+    "welcome", "fallback", "suggest", "non_text", "empty", "too_long", "error", "flood",
+    "stale_button", "about", "privacy", "tips_intro", "guidelines_intro", "sources_intro",
+    "menu",
+)
+INTENT_KEYS = frozenset(
+    {"id", "title", "medical", "answer", "details", "sources", "related", "reviewed",
+     "examples"}
+)
+SOURCE_KEYS = frozenset({"id", "short", "year", "citation", "url", "status"})
+URGENT_INTENT = "urgent_help"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One authoring mistake, located well enough for a curator to fix it."""
+
+    file: str
+    intent: str | None
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.intent:
+            where += f": intent {self.intent}"
+        if self.field:
+            where += f": {self.field}"
+        return f"{where}: {self.message}"
+
+
+class KnowledgeBaseError(Exception):
+    """Every problem found in one load; the message lists them, one per line."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = tuple(problems)
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"{len(problems)} problem(s) in the knowledge base:\n{lines}")
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    short: str
+    year: int | None
+    citation: str
+    url: str
+    status: str
+
+    @property
+    def label(self) -> str:
+        """Short citation with year, as shown under an answer."""
+        return f"{self.short}, {self.year}" if self.year else f"{self.short} (web page)"
+
+
+@dataclass(frozen=True)
+class Intent:
+    id: str
+    title: str
+    answer: str
+    examples: tuple[str, ...]
+    medical: bool = True
+    details: str = ""
+    sources: tuple[str, ...] = ()
+    related: tuple[str, ...] = ()
+    reviewed: dt.date | None = None
+    file: str = ""
+
+
+@dataclass(frozen=True)
+class MatchingSettings:
+    answer_threshold: float = 62.0
+    suggest_threshold: float = 45.0
+    margin: float = 4.0
+    max_suggestions: int = 3
+
+
+@dataclass(frozen=True)
+class SafetyRules:
+    """Compiled patterns from ``safety.yml``; see that file for what each one means."""
+
+    urgent: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...]
+    overdose_questions: tuple[re.Pattern[str], ...]
+    rls_specific_medicines: tuple[str, ...]
+    general_medicines: tuple[str, ...]
+    other_uses: tuple[re.Pattern[str], ...]
+    rls_context: re.Pattern[str]
+    legs_context: re.Pattern[str]
+    dose_question: re.Pattern[str]
+    domain_anchor: re.Pattern[str]
+    not_rls: re.Pattern[str]
+    conversation_intents: frozenset[str]
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    intents: Mapping[str, Intent]
+    sources: Mapping[str, Source]
+    synonyms: Mapping[str, str]
+    stopwords: frozenset[str]
+    disclaimer: str
+    messages: Mapping[str, str]
+    matching: MatchingSettings
+    safety: SafetyRules
+    tips: tuple[str, ...]
+    guidelines: tuple[str, ...]
+    about: tuple[str, ...]
+    directory: Path
+    normalizer: Normalizer = field(compare=False, repr=False)
+
+    def intent(self, intent_id: str) -> Intent:
+        return self.intents[intent_id]
+
+
+# --------------------------------------------------------------------------- loading
+
+
+class _Collector:
+    """Accumulates problems while the loader keeps going."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, file: str, message: str, intent: str | None = None,
+            field_: str | None = None) -> None:
+        self.problems.append(Problem(file, intent, field_, message))
+
+
+def _read_yaml(path: Path, root: Path, out: _Collector) -> dict[str, Any] | None:
+    name = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        out.add(name, "file is missing")
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        out.add(name, f"cannot be read: {exc}")
+        return None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        out.add(name, f"is not valid YAML{where}: {problem}")
+        return None
+    if not isinstance(data, dict):
+        out.add(name, "must be a mapping with a 'version' key at the top")
+        return None
+    if "version" not in data:
+        out.add(name, "has no 'version' key", field_="version")
+    return data
+
+
+def _text(value: Any) -> str:
+    return " ".join(str(value).split()) if value is not None else ""
+
+
+def _string_list(value: Any, file: str, intent: str | None, key: str,
+                 out: _Collector) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str | int | float) for v in value):
+        out.add(file, "must be a list of strings", intent, key)
+        return ()
+    return tuple(str(v).strip() for v in value)
+
+
+def _load_sources(root: Path, out: _Collector) -> dict[str, Source]:
+    data = _read_yaml(root / "sources.yml", root, out) or {}
+    sources: dict[str, Source] = {}
+    entries = data.get("sources", [])
+    if not isinstance(entries, list):
+        out.add("sources.yml", "'sources' must be a list", field_="sources")
+        return sources
+    for n, entry in enumerate(entries, 1):
+        if not isinstance(entry, dict):
+            out.add("sources.yml", f"entry {n} must be a mapping", field_="sources")
+            continue
+        sid = str(entry.get("id", "")).strip()
+        label = sid or f"#{n}"
+        for key in sorted(set(entry) - SOURCE_KEYS):
+            out.add("sources.yml", f"unknown key (allowed: {', '.join(sorted(SOURCE_KEYS))})",
+                    f"source {label}", key)
+        for key in ("id", "short", "citation", "url"):
+            if not _text(entry.get(key)):
+                out.add("sources.yml", "is required", f"source {label}", key)
+        year = entry.get("year")
+        if year is not None and not (isinstance(year, int) and 1900 < year < 2100):
+            out.add("sources.yml", "must be a year like 2016, or null", f"source {label}", "year")
+            year = None
+        url = _text(entry.get("url"))
+        if url and not url.startswith(("https://", "http://")):
+            out.add("sources.yml", "must start with https://", f"source {label}", "url")
+        if sid in sources:
+            out.add("sources.yml", "duplicate source id", f"source {sid}", "id")
+        if sid:
+            sources[sid] = Source(sid, _text(entry.get("short")), year,
+                                  _text(entry.get("citation")), url,
+                                  _text(entry.get("status")) or "verified")
+    return sources
+
+
+def _load_synonyms(root: Path, out: _Collector) -> tuple[dict[str, str], frozenset[str]]:
+    data = _read_yaml(root / "synonyms.yml", root, out) or {}
+    table: dict[str, str] = {}
+    phrases = data.get("phrases", {})
+    if not isinstance(phrases, dict):
+        out.add("synonyms.yml", "'phrases' must map a canonical word to a list of variants",
+                field_="phrases")
+        phrases = {}
+    for canonical, variants in phrases.items():
+        canon = to_plain(str(canonical))
+        for variant in _string_list(variants, "synonyms.yml", None, f"phrases.{canonical}",
+                                    out):
+            key = to_plain(variant)
+            if key in table and table[key] != canon:
+                out.add("synonyms.yml", f"'{variant}' is listed under both '{table[key]}' "
+                        f"and '{canon}'", field_=f"phrases.{canonical}")
+            table[key] = canon
+    stopwords = frozenset(
+        to_plain(w) for w in _string_list(data.get("stopwords"), "synonyms.yml", None,
+                                          "stopwords", out)
+    )
+    return table, stopwords
+
+
+def _compile(pattern: Any, file: str, where: str, out: _Collector) -> re.Pattern[str] | None:
+    try:
+        return re.compile(str(pattern))
+    except re.error as exc:
+        out.add(file, f"invalid regular expression ({exc}): {pattern!r}", field_=where)
+        return None
+
+
+def _compile_list(value: Any, file: str, where: str,
+                  out: _Collector) -> tuple[re.Pattern[str], ...]:
+    compiled = (_compile(p, file, where, out) for p in _string_list(value, file, None, where,
+                                                                     out))
+    return tuple(p for p in compiled if p is not None)
+
+
+def _load_safety(root: Path, out: _Collector) -> SafetyRules:
+    file = "safety.yml"
+    data = _read_yaml(root / file, root, out) or {}
+    urgent_groups = data.get("urgent", {})
+    urgent: list[tuple[str, tuple[re.Pattern[str], ...]]] = []
+    if not isinstance(urgent_groups, dict) or not urgent_groups:
+        out.add(file, "'urgent' must map a reason to a list of patterns", field_="urgent")
+    else:
+        for reason, patterns in urgent_groups.items():
+            urgent.append((str(reason), _compile_list(patterns, file, f"urgent.{reason}", out)))
+    medicines = data.get("other_medicines", {}) or {}
+    if not isinstance(medicines, dict):
+        out.add(file, "must map 'rls_specific' and 'general' to lists", field_="other_medicines")
+        medicines = {}
+    never = re.compile(r"(?!)")
+
+    def single(key: str) -> re.Pattern[str]:
+        if key not in data:
+            out.add(file, "is required", field_=key)
+            return never
+        return _compile(data[key], file, key, out) or never
+
+    return SafetyRules(
+        urgent=tuple(urgent),
+        overdose_questions=_compile_list(data.get("overdose_questions"), file,
+                                         "overdose_questions", out),
+        rls_specific_medicines=tuple(
+            to_plain(m) for m in _string_list(medicines.get("rls_specific"), file, None,
+                                              "other_medicines.rls_specific", out)),
+        general_medicines=tuple(
+            to_plain(m) for m in _string_list(medicines.get("general"), file, None,
+                                              "other_medicines.general", out)),
+        other_uses=_compile_list(data.get("other_uses"), file, "other_uses", out),
+        rls_context=single("rls_context"),
+        legs_context=single("legs_context"),
+        dose_question=single("dose_question"),
+        domain_anchor=single("domain_anchor"),
+        not_rls=single("not_rls"),
+        conversation_intents=frozenset(_string_list(data.get("conversation_intents"), file,
+                                                    None, "conversation_intents", out)),
+    )
+
+
+def _load_meta(root: Path, out: _Collector) -> tuple[str, dict[str, str], MatchingSettings]:
+    file = "meta.yml"
+    data = _read_yaml(root / file, root, out) or {}
+    disclaimer = _text(data.get("disclaimer"))
+    if not disclaimer:
+        out.add(file, "is required", field_="disclaimer")
+    raw_messages = data.get("messages", {})
+    messages: dict[str, str] = {}
+    if isinstance(raw_messages, dict):
+        messages = {str(k): _text(v) for k, v in raw_messages.items()}
+    for key in REQUIRED_MESSAGES:
+        if not messages.get(key):
+            out.add(file, "is required", field_=f"messages.{key}")
+    raw = data.get("matching", {}) or {}
+    settings = MatchingSettings()
+    values: dict[str, float] = {}
+    for key in ("answer_threshold", "suggest_threshold", "margin", "max_suggestions"):
+        value = raw.get(key, getattr(settings, key)) if isinstance(raw, dict) else None
+        if not isinstance(value, int | float) or isinstance(value, bool) or not 0 <= value <= 100:
+            out.add(file, "must be a number from 0 to 100", field_=f"matching.{key}")
+            continue
+        values[key] = value
+    if values.get("suggest_threshold", 0) > values.get("answer_threshold", 100):
+        out.add(file, "must not be above answer_threshold", field_="matching.suggest_threshold")
+    settings = MatchingSettings(
+        answer_threshold=float(values.get("answer_threshold", settings.answer_threshold)),
+        suggest_threshold=float(values.get("suggest_threshold", settings.suggest_threshold)),
+        margin=float(values.get("margin", settings.margin)),
+        max_suggestions=int(values.get("max_suggestions", settings.max_suggestions)),
+    )
+    for key, text in [("disclaimer", disclaimer), *messages.items()]:
+        if DOSE_PATTERN.search(text):
+            out.add(file, "contains a dose amount; the bot never gives doses", field_=key)
+    return disclaimer, messages, settings
+
+
+def _parse_intent(entry: Any, file: str, n: int, out: _Collector) -> Intent | None:
+    if not isinstance(entry, dict):
+        out.add(file, f"entry {n} must be a mapping", field_="intents")
+        return None
+    iid = str(entry.get("id", "")).strip()
+    label = iid or f"#{n}"
+    for key in sorted(set(entry) - INTENT_KEYS):
+        out.add(file, f"unknown key (allowed: {', '.join(sorted(INTENT_KEYS))})", label, key)
+    if not iid:
+        out.add(file, "is required", label, "id")
+    elif not ID_PATTERN.match(iid):
+        out.add(file, "must be snake_case (a-z, 0-9, _)", label, "id")
+    elif len(iid) > MAX_ID_LENGTH:
+        out.add(file, f"is longer than {MAX_ID_LENGTH} characters (too long for button data)",
+                label, "id")
+    for key in ("title", "answer"):
+        if not _text(entry.get(key)):
+            out.add(file, "is required", label, key)
+    title = _text(entry.get("title"))
+    if len(title) > MAX_TITLE_LENGTH:
+        out.add(file, f"is longer than {MAX_TITLE_LENGTH} characters (it is a button label)",
+                label, "title")
+    medical = entry.get("medical", True)
+    if not isinstance(medical, bool):
+        out.add(file, "must be true or false", label, "medical")
+        medical = True
+    examples = _string_list(entry.get("examples"), file, label, "examples", out)
+    if len(examples) < MIN_EXAMPLES:
+        out.add(file, f"has {len(examples)} example(s); write at least {MIN_EXAMPLES}",
+                label, "examples")
+    reviewed = entry.get("reviewed")
+    if reviewed is not None and not isinstance(reviewed, dt.date):
+        out.add(file, "must be a date like 2026-11-24", label, "reviewed")
+        reviewed = None
+    intent = Intent(
+        id=iid, title=title, answer=_text(entry.get("answer")), examples=examples,
+        medical=medical, details=_text(entry.get("details")),
+        sources=_string_list(entry.get("sources"), file, label, "sources", out),
+        related=_string_list(entry.get("related"), file, label, "related", out),
+        reviewed=reviewed, file=file,
+    )
+    for key in ("title", "answer", "details"):
+        if DOSE_PATTERN.search(getattr(intent, key)):
+            out.add(file, "contains a dose amount; the bot never gives doses", label, key)
+    if medical and not intent.sources:
+        out.add(file, "a medical intent needs at least one source", label, "sources")
+    return intent
+
+
+def _load_intents(root: Path, out: _Collector) -> dict[str, Intent]:
+    intents: dict[str, Intent] = {}
+    folder = root / "intents"
+    files = sorted(folder.glob("*.yml")) + sorted(folder.glob("*.yaml"))
+    if not files:
+        out.add("intents/", "no intent files (*.yml) found")
+    for path in files:
+        file = str(path.relative_to(root))
+        data = _read_yaml(path, root, out)
+        if data is None:
+            continue
+        for key in sorted(set(data) - {"version", "intents"}):
+            out.add(file, "unknown top-level key (allowed: version, intents)", field_=key)
+        entries = data.get("intents")
+        if not isinstance(entries, list):
+            out.add(file, "'intents' must be a list", field_="intents")
+            continue
+        for n, entry in enumerate(entries, 1):
+            intent = _parse_intent(entry, file, n, out)
+            if intent is None or not intent.id:
+                continue
+            if intent.id in intents:
+                out.add(file, f"duplicate id (also in {intents[intent.id].file})", intent.id,
+                        "id")
+                continue
+            intents[intent.id] = intent
+    return intents
+
+
+def _load_menus(root: Path, intents: Mapping[str, Intent],
+                out: _Collector) -> dict[str, tuple[str, ...]]:
+    data = _read_yaml(root / "menus.yml", root, out) or {}
+    menus: dict[str, tuple[str, ...]] = {}
+    for key in ("tips", "guidelines", "about"):
+        ids = _string_list(data.get(key), "menus.yml", None, key, out)
+        if not ids:
+            out.add("menus.yml", "must list at least one intent id", field_=key)
+        for iid in ids:
+            if iid not in intents:
+                out.add("menus.yml", f"unknown intent id '{iid}'", field_=key)
+        menus[key] = tuple(i for i in ids if i in intents)
+    return menus
+
+
+def _cross_check(intents: Mapping[str, Intent], sources: Mapping[str, Source],
+                 normalizer: Normalizer, out: _Collector) -> None:
+    seen: dict[str, str] = {}
+    for intent in intents.values():
+        for sid in intent.sources:
+            if sid not in sources:
+                out.add(intent.file, f"unknown source id '{sid}' (see sources.yml)",
+                        intent.id, "sources")
+        for rid in intent.related:
+            if rid not in intents:
+                out.add(intent.file, f"unknown intent id '{rid}'", intent.id, "related")
+            elif rid == intent.id:
+                out.add(intent.file, "an intent cannot be related to itself", intent.id,
+                        "related")
+        for example in intent.examples:
+            key = normalizer.normalize(example).canonical
+            if not key:
+                out.add(intent.file, f"example {example!r} is empty once normalised",
+                        intent.id, "examples")
+                continue
+            owner = seen.setdefault(key, intent.id)
+            if owner != intent.id:
+                out.add(intent.file, f"example {example!r} is also an example of '{owner}' "
+                        "(after normalisation)", intent.id, "examples")
+    if URGENT_INTENT not in intents:
+        out.add("intents/", f"the '{URGENT_INTENT}' intent is required (safety replies)")
+
+
+def load_knowledge_base(directory: Path | str | None = None) -> KnowledgeBase:
+    """Load and validate; raise :class:`KnowledgeBaseError` listing every problem."""
+    root = Path(directory) if directory is not None else DEFAULT_DIR
+    out = _Collector()
+    if not root.is_dir():
+        out.add(str(root), "is not a directory")
+        raise KnowledgeBaseError(out.problems)
+    sources = _load_sources(root, out)
+    synonyms, stopwords = _load_synonyms(root, out)
+    disclaimer, messages, matching = _load_meta(root, out)
+    safety = _load_safety(root, out)
+    intents = _load_intents(root, out)
+    menus = _load_menus(root, intents, out)
+    for iid in sorted(safety.conversation_intents - set(intents)):
+        out.add("safety.yml", f"unknown intent id '{iid}'", field_="conversation_intents")
+    normalizer = Normalizer(synonyms)
+    _cross_check(intents, sources, normalizer, out)
+    if out.problems:
+        raise KnowledgeBaseError(out.problems)
+    return KnowledgeBase(
+        intents=MappingProxyType(intents), sources=MappingProxyType(sources),
+        synonyms=MappingProxyType(synonyms), stopwords=stopwords, disclaimer=disclaimer,
+        messages=MappingProxyType(messages), matching=matching, safety=safety,
+        tips=menus["tips"], guidelines=menus["guidelines"], about=menus["about"],
+        directory=root, normalizer=normalizer,
+    )

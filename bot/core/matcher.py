@@ -1,0 +1,225 @@
+"""Fuzzy intent matching with rapidfuzz: the only module that imports it.
+
+How a question is scored (measured on tests/data/*.yaml, see README "Matching"):
+
+1. Normalise (``normalize.py``) and drop stopwords; an unknown word of five letters or
+   more is corrected to the closest word of the knowledge base's vocabulary when rapidfuzz
+   rates them at least ``SPELLING_CUTOFF`` alike ("restles" -> "restless").
+2. Each word weighs ``ln(1 + intents / intents using it)``: "gabapentin" is in most intents
+   and says little; "ferritin" is in one and says a lot. This is what lets a query that
+   contains "gabapentin" not tie across every gabapentin intent (the WRatio trap).
+3. Against every example sharing a word (an inverted index keeps this fast), a weighted
+   F-score of the words they share, blended with rapidfuzz's ``token_sort_ratio`` on the
+   content words for near-paraphrases and word order.
+4. An intent scores its best example, plus a little for how much of the question the
+   intent's whole vocabulary explains (questions mix words from several examples).
+5. Decide: answer when the best clears ``answer_threshold`` and beats the runner-up by
+   ``margin``; "did you mean" when it clears ``suggest_threshold``; otherwise fallback.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Literal
+
+from rapidfuzz import fuzz, process
+
+from bot.core.kb import KnowledgeBase
+from bot.core.normalize import Normalized
+
+DecisionKind = Literal["answer", "suggest", "fallback"]
+
+SPELLING_CUTOFF = 86.0
+SPELLING_MIN_LENGTH = 5
+UNKNOWN_WORD_WEIGHT = 1.2
+FUZZY_SHARE = 0.25
+COVERAGE_SHARE = 0.15
+SHORTLIST = 40
+IDF_POWER = 1.0
+
+
+_SUFFIXES = ("ings", "ing", "edly", "ed", "ies", "es", "s", "ly")
+
+
+def stem(word: str) -> str:
+    """A deliberately tiny stemmer: "walking", "walks" and "walked" meet at "walk".
+
+    Only long words lose a suffix, so short domain words ("rls", "legs" -> "leg") stay
+    recognisable; it needs to agree with itself, not with a dictionary.
+    """
+    if len(word) <= 4 or not word.isalpha():
+        return word
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            word = word[: -len(suffix)]
+            break
+    return word
+
+
+@dataclass(frozen=True)
+class Candidate:
+    intent_id: str
+    score: float
+    example: str
+
+
+@dataclass(frozen=True)
+class Why:
+    """What a curator needs to see why a question landed where it did."""
+
+    normalized: str
+    synonyms: tuple[str, ...] = ()
+    corrections: tuple[str, ...] = ()
+    matched_example: str | None = None
+    rule: str | None = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    kind: DecisionKind
+    intent_id: str | None
+    score: float
+    candidates: tuple[Candidate, ...]
+    why: Why
+
+
+@dataclass(frozen=True)
+class _Example:
+    intent_id: str
+    text: str
+    words: frozenset[str]
+    joined: str
+    weight: float
+
+
+class Matcher:
+    """Index of every example; built once per knowledge base, then read-only."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self._kb = kb
+        self._stopwords = kb.stopwords
+        raw: list[tuple[str, str, list[str]]] = []
+        intent_words: dict[str, set[str]] = defaultdict(set)
+        for intent in kb.intents.values():
+            for example in intent.examples:
+                words = self._content_words(kb.normalizer.normalize(example).canonical)
+                raw.append((intent.id, example, words))
+                intent_words[intent.id].update(words)
+        n_intents = max(len(intent_words), 1)
+        document_frequency: dict[str, int] = defaultdict(int)
+        for words_of_intent in intent_words.values():
+            for word in words_of_intent:
+                document_frequency[word] += 1
+        self._weights = {
+            w: math.log(1 + n_intents / df) ** IDF_POWER
+            for w, df in document_frequency.items()
+        }
+        self._vocabulary = sorted(self._weights)
+        self._examples: list[_Example] = []
+        self._index: dict[str, list[int]] = defaultdict(list)
+        for intent_id, text, words in raw:
+            unique = frozenset(words)
+            entry = _Example(intent_id, text, unique, " ".join(sorted(unique)),
+                             sum(self._weights[w] for w in unique))
+            for word in unique:
+                self._index[word].append(len(self._examples))
+            self._examples.append(entry)
+        self._intent_words = {i: frozenset(ws) for i, ws in intent_words.items()}
+
+    # ----------------------------------------------------------------- helpers
+
+    def _content_words(self, canonical: str) -> list[str]:
+        return [stem(w) for w in canonical.split()
+                if w not in self._stopwords and not w.isdigit()]
+
+    def _correct(self, words: list[str]) -> tuple[list[str], list[str]]:
+        corrected: list[str] = []
+        notes: list[str] = []
+        for word in words:
+            if word in self._weights or len(word) < SPELLING_MIN_LENGTH or not word.isalpha():
+                corrected.append(word)
+                continue
+            best = process.extractOne(word, self._vocabulary, scorer=fuzz.ratio,
+                                      score_cutoff=SPELLING_CUTOFF)
+            if best is None:
+                corrected.append(word)
+            else:
+                corrected.append(best[0])
+                notes.append(f"{word}->{best[0]}")
+        return corrected, notes
+
+    def weight(self, word: str) -> float:
+        return float(self._weights.get(word, UNKNOWN_WORD_WEIGHT))
+
+    # ----------------------------------------------------------------- scoring
+
+    def rank(self, normalized: Normalized,
+             allowed: frozenset[str] | None = None) -> tuple[list[Candidate], Why]:
+        """Score intents for a question, best first (at most one candidate per intent)."""
+        words, corrections = self._correct(self._content_words(normalized.canonical))
+        why = Why(
+            normalized=normalized.canonical,
+            synonyms=tuple(f"{a}->{b}" for a, b in normalized.replacements),
+            corrections=tuple(corrections),
+        )
+        query = frozenset(words)
+        if not query:
+            return [], why
+        query_weight = sum(self.weight(w) for w in query)
+        shared: dict[int, float] = defaultdict(float)
+        for word in query:
+            w = self._weights.get(word)
+            if w is None:
+                continue
+            for idx in self._index[word]:
+                shared[idx] += w
+        if not shared:
+            return [], why
+        # F-score of shared weight: how much of the question, and of the example, agree.
+        overlap: list[tuple[float, int]] = []
+        for idx, common in shared.items():
+            example = self._examples[idx]
+            if allowed is not None and example.intent_id not in allowed:
+                continue
+            recall = common / query_weight
+            precision = common / example.weight
+            overlap.append((2 * recall * precision / (recall + precision), idx))
+        overlap.sort(reverse=True)
+        query_joined = " ".join(sorted(query))
+        best: dict[str, Candidate] = {}
+        for f_score, idx in overlap[:SHORTLIST]:
+            example = self._examples[idx]
+            fuzzy = fuzz.token_sort_ratio(query_joined, example.joined) / 100.0
+            score = (1 - FUZZY_SHARE) * f_score + FUZZY_SHARE * fuzzy
+            current = best.get(example.intent_id)
+            if current is None or score > current.score:
+                best[example.intent_id] = Candidate(example.intent_id, score, example.text)
+        ranked: list[Candidate] = []
+        for cand in best.values():
+            vocab = self._intent_words[cand.intent_id]
+            coverage = sum(self.weight(w) for w in query if w in vocab) / query_weight
+            total = 100 * ((1 - COVERAGE_SHARE) * cand.score + COVERAGE_SHARE * coverage)
+            ranked.append(Candidate(cand.intent_id, round(total, 1), cand.example))
+        ranked.sort(key=lambda c: (-c.score, c.intent_id))
+        return ranked, why
+
+    def decide(self, normalized: Normalized,
+               allowed: frozenset[str] | None = None) -> Decision:
+        ranked, why = self.rank(normalized, allowed)
+        settings = self._kb.matching
+        if not ranked or ranked[0].score < settings.suggest_threshold:
+            score = ranked[0].score if ranked else 0.0
+            return Decision("fallback", None, score, tuple(ranked[:settings.max_suggestions]),
+                            why)
+        top = ranked[0]
+        runner_up = ranked[1].score if len(ranked) > 1 else 0.0
+        why = Why(why.normalized, why.synonyms, why.corrections, top.example, why.rule)
+        if top.score >= settings.answer_threshold and top.score - runner_up >= settings.margin:
+            return Decision("answer", top.intent_id, top.score, tuple(ranked[:1]), why)
+        close = [c for c in ranked[: settings.max_suggestions]
+                 if c.score >= settings.suggest_threshold]
+        if len(close) == 1 and top.score >= settings.answer_threshold:
+            return Decision("answer", top.intent_id, top.score, tuple(close), why)
+        return Decision("suggest", top.intent_id, top.score, tuple(close), why)

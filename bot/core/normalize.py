@@ -1,0 +1,88 @@
+"""One normalisation for knowledge-base examples and user questions alike.
+
+Matching is only as good as the agreement between how examples and questions are cleaned,
+so both go through the same two steps here:
+
+* ``plain``: Unicode NFKC, casefold, accents and emoji removed, apostrophes dropped ("can't"
+  -> "cant"), digits split from letters ("600mg" -> "600 mg"), punctuation to spaces.
+  Safety patterns run on this form, so they see the words the person typed.
+* ``canonical``: ``plain`` plus the phrase table of ``knowledge/synonyms.yml`` ("neurontin"
+  -> "gabapentin", "restless leg syndrome" -> "rls"), longest phrase first, whole words.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+MAX_INPUT_CHARS = 2000
+"""Questions are cut to this length before any work: enough for a long story, and it bounds
+the cost of every later step however large the message."""
+
+_APOSTROPHES = re.compile(r"[\u0027\u2018\u2019\u02bc\u0060\u00b4]")
+_DIGIT_LETTER = re.compile(r"(?<=\d)(?=[^\W\d_])|(?<=[^\W\d_])(?=\d)")
+_NOT_WORD = re.compile(r"[^\w]+|_+")
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Normalized:
+    """A question in both forms, plus the synonym replacements made (for ``why``)."""
+
+    plain: str
+    canonical: str
+    replacements: tuple[tuple[str, str], ...]
+
+    @property
+    def tokens(self) -> tuple[str, ...]:
+        return tuple(self.canonical.split())
+
+
+def to_plain(text: str) -> str:
+    """Reduce any string to lowercase ASCII-ish words separated by single spaces."""
+    text = unicodedata.normalize("NFKC", text[:MAX_INPUT_CHARS]).casefold()
+    text = _APOSTROPHES.sub("", text)
+    # Strip accents but keep letters of other scripts: decompose, drop combining marks.
+    decomposed = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    text = _DIGIT_LETTER.sub(" ", text)
+    text = _NOT_WORD.sub(" ", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+class Normalizer:
+    """Applies the phrase table; built once per knowledge base and shared by all requests."""
+
+    def __init__(self, phrases: Mapping[str, str]) -> None:
+        # Variants are themselves normalised, so the table can be written in any case or
+        # with punctuation ("willis-ekbom").
+        table: dict[str, str] = {}
+        for variant, canonical in phrases.items():
+            key = to_plain(variant)
+            if key and key != canonical:
+                table[key] = canonical
+        self._table = table
+        if table:
+            alternatives = "|".join(
+                re.escape(v) for v in sorted(table, key=lambda v: (-len(v), v))
+            )
+            self._pattern: re.Pattern[str] | None = re.compile(rf"\b(?:{alternatives})\b")
+        else:
+            self._pattern = None
+
+    def normalize(self, text: str) -> Normalized:
+        plain = to_plain(text)
+        if self._pattern is None:
+            return Normalized(plain, plain, ())
+        replacements: list[tuple[str, str]] = []
+
+        def substitute(match: re.Match[str]) -> str:
+            found = match.group(0)
+            canonical = self._table[found]
+            replacements.append((found, canonical))
+            return canonical
+
+        canonical = self._pattern.sub(substitute, plain)
+        return Normalized(plain, canonical, tuple(replacements))

@@ -1,0 +1,85 @@
+"""Checks that run before matching and win over it.
+
+A dangerous message must never get a routine answer, and a question about another medicine
+or about gabapentin for another condition must never get a gabapentin-for-RLS answer that
+was not written for it. Fuzzy matching cannot promise either, so these rules come first.
+All patterns are data (``knowledge/safety.yml``); this module only applies them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.core.kb import SafetyRules
+from bot.core.normalize import Normalized
+
+URGENT_INTENT = "urgent_help"
+OTHER_MEDICATIONS = "other_medications"
+OTHER_USES = "gabapentin_other_uses"
+
+# Intents that may still answer when another medicine is named: the rule narrows the match
+# to these instead of forcing other_medications, because "my rls got worse on requip, is it
+# augmentation" is best answered by the augmentation answer.
+MEDICINE_NEIGHBOURS = frozenset({
+    OTHER_MEDICATIONS, "augmentation", "first_line_treatment", "iron_and_rls",
+    "guideline_aasm", "guideline_efns", "guideline_irlssg", "guidelines_overview",
+    "selfcare_triggers", "consult_provider", "rls_treatment_overview",
+})
+
+Verdict = Literal["urgent", "route", "narrow", "none"]
+
+
+@dataclass(frozen=True)
+class SafetyCheck:
+    verdict: Verdict
+    intent_id: str | None = None
+    allowed: frozenset[str] | None = None
+    rule: str | None = None
+    dose_question: bool = False
+
+
+def _mentions(words: tuple[str, ...], text: str) -> str | None:
+    for word in words:
+        if re.search(rf"\b{re.escape(word)}\b", text):
+            return word
+    return None
+
+
+def check(normalized: Normalized, rules: SafetyRules) -> SafetyCheck:
+    """Classify a question before matching: urgent, routed, narrowed or left to the matcher."""
+    plain, canonical = normalized.plain, normalized.canonical
+    dose_question = bool(rules.dose_question.search(plain))
+    for reason, patterns in rules.urgent:
+        if any(p.search(plain) for p in patterns):
+            if reason == "overdose" and any(p.search(plain) for p in rules.overdose_questions):
+                continue
+            return SafetyCheck("urgent", URGENT_INTENT, rule=f"urgent:{reason}")
+
+    about_gabapentin = bool(re.search(r"\b(gabapentin|enacarbil)\b", canonical))
+    rls_context = bool(rules.rls_context.search(canonical))
+    if about_gabapentin and not rls_context:
+        for pattern in rules.other_uses:
+            if pattern.search(canonical):
+                return SafetyCheck("route", OTHER_USES, rule="other_use",
+                                   dose_question=dose_question)
+
+    if not rules.domain_anchor.search(canonical):
+        return SafetyCheck("narrow", allowed=rules.conversation_intents, rule="no_topic_word",
+                           dose_question=dose_question)
+    if not rls_context and rules.not_rls.search(canonical):
+        return SafetyCheck("route", None, rule="not_rls", dose_question=dose_question)
+
+    if not about_gabapentin:
+        specific = _mentions(rules.rls_specific_medicines, canonical)
+        general = _mentions(rules.general_medicines, canonical)
+        if specific or (general and rules.legs_context.search(canonical)):
+            return SafetyCheck("narrow", allowed=MEDICINE_NEIGHBOURS,
+                               rule=f"other_medicine:{specific or general}",
+                               dose_question=dose_question)
+        if general:
+            # Another medicine with no RLS context at all ("what is lyrica used for"): not
+            # ours to answer.
+            return SafetyCheck("route", None, rule=f"other_medicine_not_rls:{general}")
+    return SafetyCheck("none", dose_question=dose_question)
