@@ -13,7 +13,7 @@ from bot.core.kb import KnowledgeBase
 from bot.core.matcher import Decision, Matcher, Why
 from bot.core.normalize import MAX_INPUT_CHARS
 from bot.core.reply import Reply
-from bot.core.safety import MEDICINE_NEIGHBOURS, OTHER_MEDICATIONS, check
+from bot.core.safety import check
 
 
 @dataclass(frozen=True)
@@ -43,12 +43,13 @@ class Engine:
             else:
                 decision = Decision("answer", safety.intent_id, 100.0, (), why)
         else:
-            decision = self.matcher.decide(normalized, safety.allowed)
+            conversation = safety.allowed is self.kb.safety.conversation_intents
+            decision = self.matcher.decide(
+                normalized, safety.allowed,
+                threshold=self.kb.matching.conversation_threshold if conversation else None,
+                excluded=safety.excluded)
             if safety.verdict == "narrow":
                 decision = replace(decision, why=replace(decision.why, rule=safety.rule))
-                if decision.kind == "fallback" and safety.allowed is MEDICINE_NEIGHBOURS:
-                    # An RLS medicine we have no specific answer for: say what we can.
-                    decision = replace(decision, kind="answer", intent_id=OTHER_MEDICATIONS)
         return Result(decision, self.reply_for(decision, feedback=feedback), truncated)
 
     def reply_for(self, decision: Decision, *, feedback: bool = False) -> Reply:

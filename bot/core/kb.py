@@ -112,6 +112,7 @@ class MatchingSettings:
     suggest_threshold: float = 45.0
     margin: float = 4.0
     max_suggestions: int = 3
+    conversation_threshold: float = 50.0
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,12 @@ class SafetyRules:
     domain_anchor: re.Pattern[str]
     not_rls: re.Pattern[str]
     conversation_intents: frozenset[str]
+    not_for_rls: re.Pattern[str]
+    interaction: re.Pattern[str]
+    interaction_intents: frozenset[str]
+    medicine_topics: re.Pattern[str]
+    medicine_topic_intents: frozenset[str]
+    needs_gabapentin: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -319,6 +326,15 @@ def _load_safety(root: Path, out: _Collector) -> SafetyRules:
         not_rls=single("not_rls"),
         conversation_intents=frozenset(_string_list(data.get("conversation_intents"), file,
                                                     None, "conversation_intents", out)),
+        not_for_rls=single("not_for_rls"),
+        interaction=single("interaction"),
+        interaction_intents=frozenset(_string_list(data.get("interaction_intents"), file,
+                                                   None, "interaction_intents", out)),
+        medicine_topics=single("medicine_topics"),
+        medicine_topic_intents=frozenset(_string_list(data.get("medicine_topic_intents"), file,
+                                                      None, "medicine_topic_intents", out)),
+        needs_gabapentin=frozenset(_string_list(data.get("needs_gabapentin"), file, None,
+                                                "needs_gabapentin", out)),
     )
 
 
@@ -338,7 +354,8 @@ def _load_meta(root: Path, out: _Collector) -> tuple[str, dict[str, str], Matchi
     raw = data.get("matching", {}) or {}
     settings = MatchingSettings()
     values: dict[str, float] = {}
-    for key in ("answer_threshold", "suggest_threshold", "margin", "max_suggestions"):
+    for key in ("answer_threshold", "suggest_threshold", "margin", "max_suggestions",
+                "conversation_threshold"):
         value = raw.get(key, getattr(settings, key)) if isinstance(raw, dict) else None
         if not isinstance(value, int | float) or isinstance(value, bool) or not 0 <= value <= 100:
             out.add(file, "must be a number from 0 to 100", field_=f"matching.{key}")
@@ -351,6 +368,8 @@ def _load_meta(root: Path, out: _Collector) -> tuple[str, dict[str, str], Matchi
         suggest_threshold=float(values.get("suggest_threshold", settings.suggest_threshold)),
         margin=float(values.get("margin", settings.margin)),
         max_suggestions=int(values.get("max_suggestions", settings.max_suggestions)),
+        conversation_threshold=float(values.get("conversation_threshold",
+                                                settings.conversation_threshold)),
     )
     for key, text in [("disclaimer", disclaimer), *messages.items()]:
         if DOSE_PATTERN.search(text):
@@ -492,8 +511,10 @@ def load_knowledge_base(directory: Path | str | None = None) -> KnowledgeBase:
     safety = _load_safety(root, out)
     intents = _load_intents(root, out)
     menus = _load_menus(root, intents, out)
-    for iid in sorted(safety.conversation_intents - set(intents)):
-        out.add("safety.yml", f"unknown intent id '{iid}'", field_="conversation_intents")
+    for key in ("conversation_intents", "interaction_intents", "medicine_topic_intents",
+                "needs_gabapentin"):
+        for iid in sorted(getattr(safety, key) - set(intents)):
+            out.add("safety.yml", f"unknown intent id '{iid}'", field_=key)
     normalizer = Normalizer(synonyms)
     _cross_check(intents, sources, normalizer, out)
     if out.problems:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from rapidfuzz import fuzz, process
@@ -34,10 +34,11 @@ DecisionKind = Literal["answer", "suggest", "fallback"]
 SPELLING_CUTOFF = 86.0
 SPELLING_MIN_LENGTH = 5
 UNKNOWN_WORD_WEIGHT = 1.2
-FUZZY_SHARE = 0.25
-COVERAGE_SHARE = 0.15
+FUZZY_SHARE = 0.45
+COVERAGE_SHARE = 0.6
 SHORTLIST = 40
 IDF_POWER = 1.0
+TYPICAL_POWER = 0.3
 
 
 _SUFFIXES = ("ings", "ing", "edly", "ed", "ies", "es", "s", "ly")
@@ -127,6 +128,17 @@ class Matcher:
                 self._index[word].append(len(self._examples))
             self._examples.append(entry)
         self._intent_words = {i: frozenset(ws) for i, ws in intent_words.items()}
+        # How typical each word is of each intent: the share of its examples using it.
+        counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        sizes: dict[str, int] = defaultdict(int)
+        for intent_id, _text, words in raw:
+            sizes[intent_id] += 1
+            for word in set(words):
+                counts[intent_id][word] += 1
+        self._typical = {
+            i: {w: (n / sizes[i]) ** TYPICAL_POWER for w, n in ws.items()}
+            for i, ws in counts.items()
+        }
 
     # ----------------------------------------------------------------- helpers
 
@@ -155,8 +167,8 @@ class Matcher:
 
     # ----------------------------------------------------------------- scoring
 
-    def rank(self, normalized: Normalized,
-             allowed: frozenset[str] | None = None) -> tuple[list[Candidate], Why]:
+    def rank(self, normalized: Normalized, allowed: frozenset[str] | None = None,
+             excluded: frozenset[str] = frozenset()) -> tuple[list[Candidate], Why]:
         """Score intents for a question, best first (at most one candidate per intent)."""
         words, corrections = self._correct(self._content_words(normalized.canonical))
         why = Why(
@@ -181,7 +193,8 @@ class Matcher:
         overlap: list[tuple[float, int]] = []
         for idx, common in shared.items():
             example = self._examples[idx]
-            if allowed is not None and example.intent_id not in allowed:
+            if (allowed is not None and example.intent_id not in allowed) or \
+                    example.intent_id in excluded:
                 continue
             recall = common / query_weight
             precision = common / example.weight
@@ -198,17 +211,22 @@ class Matcher:
                 best[example.intent_id] = Candidate(example.intent_id, score, example.text)
         ranked: list[Candidate] = []
         for cand in best.values():
-            vocab = self._intent_words[cand.intent_id]
-            coverage = sum(self.weight(w) for w in query if w in vocab) / query_weight
+            typical = self._typical[cand.intent_id]
+            coverage = sum(self.weight(w) * typical.get(w, 0.0) for w in query) / query_weight
             total = 100 * ((1 - COVERAGE_SHARE) * cand.score + COVERAGE_SHARE * coverage)
             ranked.append(Candidate(cand.intent_id, round(total, 1), cand.example))
         ranked.sort(key=lambda c: (-c.score, c.intent_id))
         return ranked, why
 
-    def decide(self, normalized: Normalized,
-               allowed: frozenset[str] | None = None) -> Decision:
-        ranked, why = self.rank(normalized, allowed)
+    def decide(self, normalized: Normalized, allowed: frozenset[str] | None = None,
+               threshold: float | None = None,
+               excluded: frozenset[str] = frozenset()) -> Decision:
+        """Answer, suggest or fall back; ``threshold`` overrides the answer threshold."""
+        ranked, why = self.rank(normalized, allowed, excluded)
         settings = self._kb.matching
+        if threshold is not None:
+            settings = replace(settings, answer_threshold=threshold,
+                               suggest_threshold=min(settings.suggest_threshold, threshold))
         if not ranked or ranked[0].score < settings.suggest_threshold:
             score = ranked[0].score if ranked else 0.0
             return Decision("fallback", None, score, tuple(ranked[:settings.max_suggestions]),

@@ -19,15 +19,6 @@ URGENT_INTENT = "urgent_help"
 OTHER_MEDICATIONS = "other_medications"
 OTHER_USES = "gabapentin_other_uses"
 
-# Intents that may still answer when another medicine is named: the rule narrows the match
-# to these instead of forcing other_medications, because "my rls got worse on requip, is it
-# augmentation" is best answered by the augmentation answer.
-MEDICINE_NEIGHBOURS = frozenset({
-    OTHER_MEDICATIONS, "augmentation", "first_line_treatment", "iron_and_rls",
-    "guideline_aasm", "guideline_efns", "guideline_irlssg", "guidelines_overview",
-    "selfcare_triggers", "consult_provider", "rls_treatment_overview",
-})
-
 Verdict = Literal["urgent", "route", "narrow", "none"]
 
 
@@ -36,6 +27,7 @@ class SafetyCheck:
     verdict: Verdict
     intent_id: str | None = None
     allowed: frozenset[str] | None = None
+    excluded: frozenset[str] = frozenset()
     rule: str | None = None
     dose_question: bool = False
 
@@ -59,11 +51,12 @@ def check(normalized: Normalized, rules: SafetyRules) -> SafetyCheck:
 
     about_gabapentin = bool(re.search(r"\b(gabapentin|enacarbil)\b", canonical))
     rls_context = bool(rules.rls_context.search(canonical))
-    if about_gabapentin and not rls_context:
-        for pattern in rules.other_uses:
-            if pattern.search(canonical):
-                return SafetyCheck("route", OTHER_USES, rule="other_use",
-                                   dose_question=dose_question)
+    if about_gabapentin and (rules.not_for_rls.search(canonical) or not rls_context and any(
+            p.search(canonical) for p in rules.other_uses)):
+        return SafetyCheck("route", OTHER_USES, rule="other_use", dose_question=dose_question)
+    if about_gabapentin and rules.interaction.search(canonical):
+        return SafetyCheck("narrow", allowed=rules.interaction_intents, rule="interaction",
+                           dose_question=dose_question)
 
     if not rules.domain_anchor.search(canonical):
         return SafetyCheck("narrow", allowed=rules.conversation_intents, rule="no_topic_word",
@@ -74,12 +67,21 @@ def check(normalized: Normalized, rules: SafetyRules) -> SafetyCheck:
     if not about_gabapentin:
         specific = _mentions(rules.rls_specific_medicines, canonical)
         general = _mentions(rules.general_medicines, canonical)
+        if (specific or (general and rules.legs_context.search(canonical))) and \
+                rules.medicine_topics.search(canonical):
+            return SafetyCheck("narrow", allowed=rules.medicine_topic_intents,
+                               rule=f"other_medicine_topic:{specific or general}",
+                               dose_question=dose_question)
         if specific or (general and rules.legs_context.search(canonical)):
-            return SafetyCheck("narrow", allowed=MEDICINE_NEIGHBOURS,
+            # Another RLS medicine: the other-medications answer says what the guidelines
+            # say about it; never a gabapentin answer that was not written for it.
+            return SafetyCheck("route", OTHER_MEDICATIONS,
                                rule=f"other_medicine:{specific or general}",
                                dose_question=dose_question)
         if general:
             # Another medicine with no RLS context at all ("what is lyrica used for"): not
             # ours to answer.
             return SafetyCheck("route", None, rule=f"other_medicine_not_rls:{general}")
+        return SafetyCheck("none", excluded=rules.needs_gabapentin,
+                           dose_question=dose_question)
     return SafetyCheck("none", dose_question=dose_question)

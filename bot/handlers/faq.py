@@ -1,0 +1,23 @@
+"""Free text: the question goes to the core engine, the reply comes back rendered.
+
+Urgent replies are sent alone: no "your message was long" note before them, and the core
+gives them no buttons to compete with "call now".
+"""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.core import compose
+from bot.handlers.common import Context, engine_of, question_of, send
+
+
+async def on_text(update: Update, context: Context) -> None:
+    message = update.effective_message
+    if message is None:
+        return
+    engine = engine_of(context)
+    result = engine.ask(question_of(message))
+    if result.truncated and result.reply.kind != "urgent":
+        await send(update, compose.notice(engine.kb, "too_long", with_menu=False))
+    await send(update, result.reply)

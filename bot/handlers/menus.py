@@ -1,0 +1,52 @@
+"""/menu, /tips, /guidelines, /sources and every inline-keyboard tap.
+
+A tap is answered at once (the spinner stops), decoded by the core's codec, and the menu
+message is edited in place, so browsing tips does not flood the chat. Buttons can be days
+old or forged; anything the codec or the menus no longer know gets a polite toast and a
+fresh main menu.
+"""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.core import actions, compose, menus
+from bot.handlers.common import Context, answer_query, edit, kb_of, send
+
+
+async def on_menu(update: Update, context: Context) -> None:
+    await send(update, menus.main_menu(kb_of(context)))
+
+
+async def on_tips(update: Update, context: Context) -> None:
+    await send(update, menus.tip(kb_of(context), 1))
+
+
+async def on_guidelines(update: Update, context: Context) -> None:
+    await send(update, menus.guidelines_menu(kb_of(context)))
+
+
+async def on_sources(update: Update, context: Context) -> None:
+    await send(update, menus.sources_list(kb_of(context)))
+
+
+async def on_unknown_command(update: Update, context: Context) -> None:
+    """A private-chat command we do not have: show what we do have."""
+    await send(update, menus.main_menu(kb_of(context)))
+
+
+async def on_button(update: Update, context: Context) -> None:
+    query = update.callback_query
+    if query is None:
+        return
+    kb = kb_of(context)
+    action = actions.decode(query.data)
+    reply = menus.for_action(kb, action) if action else None
+    if reply is None:  # stale or forged button
+        await answer_query(query, kb.messages["stale_button"])
+        await send(update, compose.notice(kb, "stale_button"))
+    elif reply.kind == "notice":  # e.g. "thanks for the feedback": a toast, keep the answer
+        await answer_query(query, reply.text)
+    else:
+        await answer_query(query)
+        await edit(update, reply)
