@@ -51,8 +51,8 @@ def check(normalized: Normalized, rules: SafetyRules) -> SafetyCheck:
 
     about_gabapentin = bool(re.search(r"\b(gabapentin|enacarbil)\b", canonical))
     rls_context = bool(rules.rls_context.search(canonical))
-    if about_gabapentin and (rules.not_for_rls.search(canonical) or not rls_context and any(
-            p.search(canonical) for p in rules.other_uses)):
+    if about_gabapentin and (rules.not_for_rls.search(canonical) or (not rls_context and any(
+            p.search(canonical) for p in rules.other_uses))):
         return SafetyCheck("route", OTHER_USES, rule="other_use", dose_question=dose_question)
     if about_gabapentin and rules.interaction.search(canonical):
         return SafetyCheck("narrow", allowed=rules.interaction_intents, rule="interaction",
