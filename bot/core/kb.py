@@ -113,6 +113,7 @@ class MatchingSettings:
     margin: float = 4.0
     max_suggestions: int = 3
     conversation_threshold: float = 50.0
+    urgent_threshold: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -355,7 +356,7 @@ def _load_meta(root: Path, out: _Collector) -> tuple[str, dict[str, str], Matchi
     settings = MatchingSettings()
     values: dict[str, float] = {}
     for key in ("answer_threshold", "suggest_threshold", "margin", "max_suggestions",
-                "conversation_threshold"):
+                "conversation_threshold", "urgent_threshold"):
         value = raw.get(key, getattr(settings, key)) if isinstance(raw, dict) else None
         if not isinstance(value, int | float) or isinstance(value, bool) or not 0 <= value <= 100:
             out.add(file, "must be a number from 0 to 100", field_=f"matching.{key}")
@@ -370,6 +371,7 @@ def _load_meta(root: Path, out: _Collector) -> tuple[str, dict[str, str], Matchi
         max_suggestions=int(values.get("max_suggestions", settings.max_suggestions)),
         conversation_threshold=float(values.get("conversation_threshold",
                                                 settings.conversation_threshold)),
+        urgent_threshold=float(values.get("urgent_threshold", settings.urgent_threshold)),
     )
     for key, text in [("disclaimer", disclaimer), *messages.items()]:
         if DOSE_PATTERN.search(text):

@@ -19,6 +19,7 @@ How a question is scored (measured on tests/data/*.yaml, see README "Matching"):
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import defaultdict
 from dataclasses import dataclass, replace
@@ -26,7 +27,7 @@ from typing import Literal
 
 from rapidfuzz import fuzz, process
 
-from bot.core.kb import KnowledgeBase
+from bot.core.kb import URGENT_INTENT, KnowledgeBase
 from bot.core.normalize import Normalized
 
 DecisionKind = Literal["answer", "suggest", "fallback"]
@@ -36,7 +37,8 @@ SPELLING_MIN_LENGTH = 5
 UNKNOWN_WORD_WEIGHT = 1.2
 FUZZY_SHARE = 0.45
 COVERAGE_SHARE = 0.6
-SHORTLIST = 40
+INTENT_SHORTLIST = 12
+EXAMPLE_SHORTLIST = 3
 IDF_POWER = 1.0
 TYPICAL_POWER = 0.3
 
@@ -117,17 +119,14 @@ class Matcher:
             w: math.log(1 + n_intents / df) ** IDF_POWER
             for w, df in document_frequency.items()
         }
-        self._vocabulary = sorted(self._weights)
+        # Spelling targets: real words only (no numbers or codes).
+        self._vocabulary = sorted(w for w in self._weights if w.isalpha())
         self._examples: list[_Example] = []
-        self._index: dict[str, list[int]] = defaultdict(list)
         for intent_id, text, words in raw:
             unique = frozenset(words)
             entry = _Example(intent_id, text, unique, " ".join(sorted(unique)),
                              sum(self._weights[w] for w in unique))
-            for word in unique:
-                self._index[word].append(len(self._examples))
             self._examples.append(entry)
-        self._intent_words = {i: frozenset(ws) for i, ws in intent_words.items()}
         # How typical each word is of each intent: the share of its examples using it.
         counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         sizes: dict[str, int] = defaultdict(int)
@@ -139,6 +138,13 @@ class Matcher:
             i: {w: (n / sizes[i]) ** TYPICAL_POWER for w, n in ws.items()}
             for i, ws in counts.items()
         }
+        self._word_intents: dict[str, list[tuple[str, float]]] = defaultdict(list)
+        for intent_id, typical_words in self._typical.items():
+            for word, typical in typical_words.items():
+                self._word_intents[word].append((intent_id, typical))
+        self._by_intent: dict[str, list[int]] = defaultdict(list)
+        for idx, entry in enumerate(self._examples):
+            self._by_intent[entry.intent_id].append(idx)
 
     # ----------------------------------------------------------------- helpers
 
@@ -179,42 +185,46 @@ class Matcher:
         query = frozenset(words)
         if not query:
             return [], why
-        query_weight = sum(self.weight(w) for w in query)
-        shared: dict[int, float] = defaultdict(float)
-        for word in query:
-            w = self._weights.get(word)
-            if w is None:
-                continue
-            for idx in self._index[word]:
-                shared[idx] += w
-        if not shared:
-            return [], why
-        # F-score of shared weight: how much of the question, and of the example, agree.
-        overlap: list[tuple[float, int]] = []
-        for idx, common in shared.items():
-            example = self._examples[idx]
-            if (allowed is not None and example.intent_id not in allowed) or \
-                    example.intent_id in excluded:
-                continue
-            recall = common / query_weight
-            precision = common / example.weight
-            overlap.append((2 * recall * precision / (recall + precision), idx))
-        overlap.sort(reverse=True)
+        weights = {w: self.weight(w) for w in query}
+        query_weight = sum(weights.values())
+        # Stage 1, per intent: how typical of it the question's words are. Cheap (one pass
+        # over a word -> intents index), so it bounds the work of stage 2 however large the
+        # knowledge base grows.
+        coverage: dict[str, float] = defaultdict(float)
+        for word, weight in weights.items():
+            for intent_id, typical in self._word_intents.get(word, ()):
+                coverage[intent_id] += weight * typical
+        shortlist = heapq.nlargest(
+            INTENT_SHORTLIST,
+            (i for i in coverage
+             if (allowed is None or i in allowed) and i not in excluded),
+            key=coverage.__getitem__,
+        )
+        # Stage 2, per example of the shortlisted intents: weighted F-score of shared words
+        # (how much of the question and of the example agree), then rapidfuzz on the best few.
         query_joined = " ".join(sorted(query))
-        best: dict[str, Candidate] = {}
-        for f_score, idx in overlap[:SHORTLIST]:
-            example = self._examples[idx]
-            fuzzy = fuzz.token_sort_ratio(query_joined, example.joined) / 100.0
-            score = (1 - FUZZY_SHARE) * f_score + FUZZY_SHARE * fuzzy
-            current = best.get(example.intent_id)
-            if current is None or score > current.score:
-                best[example.intent_id] = Candidate(example.intent_id, score, example.text)
         ranked: list[Candidate] = []
-        for cand in best.values():
-            typical = self._typical[cand.intent_id]
-            coverage = sum(self.weight(w) * typical.get(w, 0.0) for w in query) / query_weight
-            total = 100 * ((1 - COVERAGE_SHARE) * cand.score + COVERAGE_SHARE * coverage)
-            ranked.append(Candidate(cand.intent_id, round(total, 1), cand.example))
+        for intent_id in shortlist:
+            scored: list[tuple[float, int]] = []
+            for idx in self._by_intent[intent_id]:
+                example = self._examples[idx]
+                common = sum(weights[w] for w in example.words & query)
+                if common:
+                    recall = common / query_weight
+                    precision = common / example.weight
+                    scored.append((2 * recall * precision / (recall + precision), idx))
+            if not scored:
+                continue
+            best_score, best_text = 0.0, ""
+            for f_score, idx in heapq.nlargest(EXAMPLE_SHORTLIST, scored):
+                example = self._examples[idx]
+                fuzzy = fuzz.token_sort_ratio(query_joined, example.joined) / 100.0
+                score = (1 - FUZZY_SHARE) * f_score + FUZZY_SHARE * fuzzy
+                if score > best_score:
+                    best_score, best_text = score, example.text
+            share = coverage[intent_id] / query_weight
+            total = 100 * ((1 - COVERAGE_SHARE) * best_score + COVERAGE_SHARE * share)
+            ranked.append(Candidate(intent_id, round(total, 1), best_text))
         ranked.sort(key=lambda c: (-c.score, c.intent_id))
         return ranked, why
 
@@ -224,6 +234,10 @@ class Matcher:
         """Answer, suggest or fall back; ``threshold`` overrides the answer threshold."""
         ranked, why = self.rank(normalized, allowed, excluded)
         settings = self._kb.matching
+        # The safety rules catch urgent messages; a fuzzy resemblance to one is a second net,
+        # and it must be a close one, or routine questions would get an emergency reply.
+        ranked = [c for c in ranked
+                  if c.intent_id != URGENT_INTENT or c.score >= settings.urgent_threshold]
         if threshold is not None:
             settings = replace(settings, answer_threshold=threshold,
                                suggest_threshold=min(settings.suggest_threshold, threshold))

@@ -19,6 +19,11 @@ URGENT_INTENT = "urgent_help"
 OTHER_MEDICATIONS = "other_medications"
 OTHER_USES = "gabapentin_other_uses"
 
+# With gabapentin and another RLS medicine in one question, these may answer as well as the
+# medicine-topic intents of safety.yml: switching, combining, asking a doctor.
+BOTH_MEDICINES = frozenset({"gabapentin_stopping", "gabapentin_side_effects", "consult_provider",
+                            "gabapentin_enacarbil"})
+
 Verdict = Literal["urgent", "route", "narrow", "none"]
 
 
@@ -57,6 +62,10 @@ def check(normalized: Normalized, rules: SafetyRules) -> SafetyCheck:
     if about_gabapentin and rules.interaction.search(canonical):
         return SafetyCheck("narrow", allowed=rules.interaction_intents, rule="interaction",
                            dose_question=dose_question)
+    if about_gabapentin and (other := _mentions(rules.rls_specific_medicines, canonical)):
+        # Gabapentin next to another RLS medicine: a comparison, a switch or a combination.
+        return SafetyCheck("narrow", allowed=rules.medicine_topic_intents | BOTH_MEDICINES,
+                           rule=f"gabapentin_and:{other}", dose_question=dose_question)
 
     if not rules.domain_anchor.search(canonical):
         return SafetyCheck("narrow", allowed=rules.conversation_intents, rule="no_topic_word",

@@ -1,0 +1,133 @@
+"""Benchmark the answer engine (not a test: shared machines are noisy).
+
+Prints, for the real knowledge base and for a synthetic one ten times larger, side by side
+in one run: knowledge-base load time, per-question latency p50/p99 over the question sets
+in tests/data, and the peak RSS of a whole ``rls-bot ask --json`` process. Every figure is
+the median of ``--runs`` repetitions.
+
+    python scripts/bench_core.py [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bot.core.engine import Engine  # noqa: E402
+from bot.core.evaluate import load_items  # noqa: E402
+from bot.core.kb import DEFAULT_DIR, load_knowledge_base  # noqa: E402
+
+FILLER = ("really", "please", "honestly", "today", "lately", "again", "maybe", "still")
+
+
+def make_synthetic(copies: int, target: Path) -> Path:
+    """The real knowledge base plus ``copies - 1`` renamed, reworded copies of every intent."""
+    shutil.copytree(DEFAULT_DIR, target)
+    rng = random.Random(7)
+    for path in sorted((target / "intents").glob("*.yml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        extra = []
+        for n in range(1, copies):
+            for intent in data["intents"]:
+                clone = dict(intent)
+                clone["id"] = f"{intent['id'][:34]}_x{n}"
+                clone["related"] = []
+                clone["examples"] = [
+                    f"{e} {rng.choice(FILLER)} zz{n}q{rng.randrange(10_000)}"
+                    for e in intent["examples"]
+                ]
+                extra.append(clone)
+        data["intents"].extend(extra)
+        path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True),
+                        encoding="utf-8")
+    return target
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, round(share * (len(ordered) - 1)))
+    return ordered[index]
+
+
+def measure(directory: Path, questions: list[str], runs: int) -> dict[str, float]:
+    loads, p50s, p99s, rss = [], [], [], []
+    for _ in range(runs):
+        start = time.perf_counter()
+        kb = load_knowledge_base(directory)
+        engine = Engine(kb)
+        loads.append((time.perf_counter() - start) * 1000)
+        for q in questions[:50]:  # warm-up
+            engine.ask(q)
+        times = []
+        for q in questions:
+            t0 = time.perf_counter_ns()
+            engine.ask(q)
+            times.append((time.perf_counter_ns() - t0) / 1e6)
+        p50s.append(percentile(times, 0.50))
+        p99s.append(percentile(times, 0.99))
+        rss.append(process_rss_mb(directory))
+    return {
+        "intents": len(kb.intents),
+        "examples": sum(len(i.examples) for i in kb.intents.values()),
+        "load_ms": statistics.median(loads),
+        "p50_ms": statistics.median(p50s),
+        "p99_ms": statistics.median(p99s),
+        "rss_mb": statistics.median(rss),
+    }
+
+
+def process_rss_mb(directory: Path) -> float:
+    """Peak RSS of one whole `rls-bot ask` process (wait4 reports the child's maximum)."""
+    cmd = [sys.executable, "-m", "bot.cli", "--kb", str(directory), "ask", "--json",
+           "does gabapentin help restless legs"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL)
+    _, status, usage = __import__("os").wait4(proc.pid, 0)
+    if status != 0:
+        raise SystemExit(f"rls-bot ask failed with status {status}")
+    return usage.ru_maxrss / 1024  # Linux reports KiB
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    questions = [i.question for f in sorted((ROOT / "tests" / "data").glob("*.yaml"))
+                 for i in load_items(f)]
+    questions = questions * max(1, 2000 // len(questions))
+    with tempfile.TemporaryDirectory() as tmp:
+        big = make_synthetic(10, Path(tmp) / "kb10x")
+        rows = [("real", measure(DEFAULT_DIR, questions, args.runs)),
+                ("10x synthetic", measure(big, questions, args.runs))]
+    print(f"rls-bot core benchmark: {len(questions)} questions per run, median of "
+          f"{args.runs} runs; Python {sys.version.split()[0]}")
+    header = f"{'knowledge base':<15}{'intents':>8}{'examples':>9}{'load ms':>9}" \
+             f"{'p50 ms':>9}{'p99 ms':>9}{'ask RSS MB':>11}"
+    print(header)
+    print("-" * len(header))
+    for name, r in rows:
+        print(f"{name:<15}{r['intents']:>8}{r['examples']:>9}{r['load_ms']:>9.1f}"
+              f"{r['p50_ms']:>9.3f}{r['p99_ms']:>9.3f}{r['rss_mb']:>11.1f}")
+    real, big_row = rows[0][1], rows[1][1]
+    print(f"\n10x / real: load {big_row['load_ms'] / real['load_ms']:.1f}x, "
+          f"p99 {big_row['p99_ms'] / real['p99_ms']:.1f}x, "
+          f"RSS {big_row['rss_mb'] / real['rss_mb']:.2f}x")
+    self_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"(this benchmark process itself peaked at {self_rss:.0f} MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
