@@ -142,9 +142,11 @@ class Matcher:
         for intent_id, typical_words in self._typical.items():
             for word, typical in typical_words.items():
                 self._word_intents[word].append((intent_id, typical))
-        self._by_intent: dict[str, list[int]] = defaultdict(list)
+        # intent -> word -> examples of that intent using the word
+        self._postings: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
         for idx, entry in enumerate(self._examples):
-            self._by_intent[entry.intent_id].append(idx)
+            for word in entry.words:
+                self._postings[entry.intent_id][word].append(idx)
 
     # ----------------------------------------------------------------- helpers
 
@@ -205,16 +207,18 @@ class Matcher:
         query_joined = " ".join(sorted(query))
         ranked: list[Candidate] = []
         for intent_id in shortlist:
-            scored: list[tuple[float, int]] = []
-            for idx in self._by_intent[intent_id]:
-                example = self._examples[idx]
-                common = sum(weights[w] for w in example.words & query)
-                if common:
-                    recall = common / query_weight
-                    precision = common / example.weight
-                    scored.append((2 * recall * precision / (recall + precision), idx))
-            if not scored:
+            postings = self._postings[intent_id]
+            shared: dict[int, float] = defaultdict(float)
+            for word, weight in weights.items():
+                for idx in postings.get(word, ()):
+                    shared[idx] += weight
+            if not shared:
                 continue
+            scored: list[tuple[float, int]] = []
+            for idx, common in shared.items():
+                recall = common / query_weight
+                precision = common / self._examples[idx].weight
+                scored.append((2 * recall * precision / (recall + precision), idx))
             best_score, best_text = 0.0, ""
             for f_score, idx in heapq.nlargest(EXAMPLE_SHORTLIST, scored):
                 example = self._examples[idx]

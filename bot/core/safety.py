@@ -24,6 +24,8 @@ OTHER_USES = "gabapentin_other_uses"
 BOTH_MEDICINES = frozenset({"gabapentin_stopping", "gabapentin_side_effects", "consult_provider",
                             "gabapentin_enacarbil"})
 
+_GABAPENTIN = re.compile(r"\b(gabapentin|enacarbil)\b")
+
 Verdict = Literal["urgent", "route", "narrow", "none"]
 
 
@@ -37,11 +39,9 @@ class SafetyCheck:
     dose_question: bool = False
 
 
-def _mentions(words: tuple[str, ...], text: str) -> str | None:
-    for word in words:
-        if re.search(rf"\b{re.escape(word)}\b", text):
-            return word
-    return None
+def _mentions(pattern: re.Pattern[str], text: str) -> str | None:
+    found = pattern.search(text)
+    return found.group(0) if found else None
 
 
 def check(normalized: Normalized, rules: SafetyRules) -> SafetyCheck:
@@ -54,7 +54,7 @@ def check(normalized: Normalized, rules: SafetyRules) -> SafetyCheck:
                 continue
             return SafetyCheck("urgent", URGENT_INTENT, rule=f"urgent:{reason}")
 
-    about_gabapentin = bool(re.search(r"\b(gabapentin|enacarbil)\b", canonical))
+    about_gabapentin = bool(_GABAPENTIN.search(canonical))
     rls_context = bool(rules.rls_context.search(canonical))
     if about_gabapentin and (rules.not_for_rls.search(canonical) or (not rls_context and any(
             p.search(canonical) for p in rules.other_uses))):
