@@ -226,5 +226,16 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None,
     return cmd_run(args, stdin, stdout, stderr)
 
 
+def entry() -> int:
+    """Console-script entry: a closed pipe (``rls-bot eval ... | head``) is not an error."""
+    try:
+        return main()
+    except BrokenPipeError:
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(entry())

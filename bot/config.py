@@ -91,6 +91,10 @@ def load_settings(env: Mapping[str, str] | None = None,
     webhook_url = env.get("WEBHOOK_URL", "").strip() or None
     if webhook_url and not webhook_url.startswith("https://"):
         raise SettingsError("WEBHOOK_URL must start with https:// (Telegram requires TLS)")
+    secret = env.get("WEBHOOK_SECRET_TOKEN", "").strip() or None
+    if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+        raise SettingsError("WEBHOOK_SECRET_TOKEN may use only A-Z, a-z, 0-9, _ and - "
+                            "(1-256 characters)")
     base_url = env.get("TELEGRAM_API_BASE_URL", "").strip() or DEFAULT_API_BASE_URL
     file_url = env.get("TELEGRAM_API_BASE_FILE_URL", "").strip() or DEFAULT_API_BASE_FILE_URL
     for name, url in (("TELEGRAM_API_BASE_URL", base_url),
@@ -110,7 +114,7 @@ def load_settings(env: Mapping[str, str] | None = None,
         webhook_listen=env.get("WEBHOOK_LISTEN", "").strip() or "127.0.0.1",
         webhook_port=_int(env, "WEBHOOK_PORT", 8443),
         webhook_path=env.get("WEBHOOK_PATH", "").strip().strip("/") or "telegram",
-        webhook_secret=env.get("WEBHOOK_SECRET_TOKEN", "").strip() or None,
+        webhook_secret=secret,
         admin_user_ids=frozenset(admins),
         flood_messages=_int(env, "FLOOD_MAX_MESSAGES", 20),
         flood_seconds=_float(env, "FLOOD_WINDOW_SECONDS", 60.0),

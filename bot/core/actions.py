@@ -8,9 +8,11 @@ when the button is tapped, possibly days later from an old message. Keeping the 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 MAX_BYTES = 64
+_ARG = re.compile(r"[a-z0-9_]*")
 
 # namespace -> verbs it accepts
 SCHEMA: dict[str, frozenset[str]] = {
@@ -42,7 +44,7 @@ def decode(data: str | None) -> Action | None:
     verb, _, arg = rest.partition(":")
     if verb not in SCHEMA.get(ns, frozenset()):
         return None
-    if not arg.replace("_", "").isalnum() and arg != "":
+    if not _ARG.fullmatch(arg):
         return None
     return Action(ns, verb, arg)
 

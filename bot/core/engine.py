@@ -34,6 +34,9 @@ class Engine:
         truncated = len(question) > MAX_INPUT_CHARS
         normalized = self.kb.normalizer.normalize(question)
         safety = check(normalized, self.kb.safety)
+        if safety.verdict == "weak" and self.matcher.unknown_words(normalized):
+            # "side effects of metformin": a subject we know nothing about.
+            safety = replace(safety, verdict="route", intent_id=None, rule="unknown_subject")
         if safety.verdict in ("urgent", "route"):
             why = Why(normalized.canonical,
                       tuple(f"{a}->{b}" for a, b in normalized.replacements),

@@ -28,12 +28,16 @@ MAX_TITLE_LENGTH = 40
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 
 # A number followed by an amount unit, or a schedule: what "never give a dose" rules out.
+_AMOUNT = (r"(?:\d+(?:[.,]\d+)?|a half|half an?|half|one|two|three|four|five|six|seven|"
+           r"eight|nine|ten)")
 DOSE_PATTERN = re.compile(
-    r"\b\d+(?:[.,]\d+)?\s*(?:mg|mcg|µg|ug|g|ml|milligrams?|micrograms?|grams?|tablets?|"
+    rf"\b{_AMOUNT}\s*(?:mg|mcg|µg|ug|g|ml|milligrams?|micrograms?|grams?|tablets?|"
     r"pills?|capsules?|caps?|tabs?)\b"
-    r"|\b(?:once|twice|thrice|\d+\s+times|three times|four times)\s+(?:a|per|each)\s+"
-    r"(?:day|night|week)\b"
-    r"|\bevery\s+\d+\s+hours?\b",
+    r"|\b(?:once|twice|thrice|\d+\s+times|two times|three times|four times)\s+"
+    r"(?:a|per|each)\s+(?:day|night|week)\b"
+    r"|\b(?:once|twice|thrice|\d+\s+times|two times|three times|four times)\s+daily\b"
+    r"|\bevery\s+\d+\s+hours?\b"
+    r"|\bat\s+\d{1,2}(?::\d\d)?\s*(?:am|pm|a\.m\.|p\.m\.)",
     re.IGNORECASE,
 )
 
@@ -48,6 +52,7 @@ INTENT_KEYS = frozenset(
 )
 SOURCE_KEYS = frozenset({"id", "short", "year", "citation", "url", "status"})
 URGENT_INTENT = "urgent_help"
+REQUIRED_INTENTS = (URGENT_INTENT, "other_medications", "gabapentin_other_uses")
 # libyaml's C loader parses the knowledge base several times faster (start-up, /reload).
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -139,6 +144,8 @@ class SafetyRules:
     medicine_topics: re.Pattern[str]
     medicine_topic_intents: frozenset[str]
     needs_gabapentin: frozenset[str]
+    other_uses_unless: re.Pattern[str]
+    weak_anchor: re.Pattern[str]
 
 
 @dataclass(frozen=True)
@@ -192,6 +199,9 @@ def _read_yaml(path: Path, root: Path, out: _Collector) -> dict[str, Any] | None
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         out.add(name, f"is not valid YAML{where}: {problem}")
+        return None
+    except (ValueError, TypeError) as exc:  # e.g. an impossible date such as 2026-02-30
+        out.add(name, f"has a value YAML cannot read: {exc}")
         return None
     if not isinstance(data, dict):
         out.add(name, "must be a mapping with a 'version' key at the top")
@@ -344,6 +354,8 @@ def _load_safety(root: Path, out: _Collector) -> SafetyRules:
         medicine_topics=single("medicine_topics"),
         medicine_topic_intents=frozenset(_string_list(data.get("medicine_topic_intents"), file,
                                                       None, "medicine_topic_intents", out)),
+        other_uses_unless=single("other_uses_unless"),
+        weak_anchor=single("weak_anchor"),
         needs_gabapentin=frozenset(_string_list(data.get("needs_gabapentin"), file, None,
                                                 "needs_gabapentin", out)),
     )
@@ -506,8 +518,10 @@ def _cross_check(intents: Mapping[str, Intent], sources: Mapping[str, Source],
             if owner != intent.id:
                 out.add(intent.file, f"example {example!r} is also an example of '{owner}' "
                         "(after normalisation)", intent.id, "examples")
-    if URGENT_INTENT not in intents:
-        out.add("intents/", f"the '{URGENT_INTENT}' intent is required (safety replies)")
+    for required in REQUIRED_INTENTS:
+        if required not in intents:
+            out.add("intents/", f"the '{required}' intent is required (safety rules answer "
+                    "with it)")
 
 
 def load_knowledge_base(directory: Path | str | None = None) -> KnowledgeBase:

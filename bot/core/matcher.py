@@ -170,6 +170,11 @@ class Matcher:
                 notes.append(f"{word}->{best[0]}")
         return corrected, notes
 
+    def unknown_words(self, normalized: Normalized) -> list[str]:
+        """Content words the knowledge base has never seen, after spelling correction."""
+        words, _ = self._correct(self._content_words(normalized.canonical))
+        return [w for w in words if w not in self._weights and len(w) > 3 and w.isalpha()]
+
     def weight(self, word: str) -> float:
         return float(self._weights.get(word, UNKNOWN_WORD_WEIGHT))
 

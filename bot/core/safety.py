@@ -26,7 +26,7 @@ BOTH_MEDICINES = frozenset({"gabapentin_stopping", "gabapentin_side_effects", "c
 
 _GABAPENTIN = re.compile(r"\b(gabapentin|enacarbil)\b")
 
-Verdict = Literal["urgent", "route", "narrow", "none"]
+Verdict = Literal["urgent", "route", "narrow", "weak", "none"]
 
 
 @dataclass(frozen=True)
@@ -48,16 +48,23 @@ def check(normalized: Normalized, rules: SafetyRules) -> SafetyCheck:
     """Classify a question before matching: urgent, routed, narrowed or left to the matcher."""
     plain, canonical = normalized.plain, normalized.canonical
     dose_question = bool(rules.dose_question.search(plain))
+    overdose_question = any(p.search(plain) for p in rules.overdose_questions)
     for reason, patterns in rules.urgent:
         if any(p.search(plain) for p in patterns):
-            if reason == "overdose" and any(p.search(plain) for p in rules.overdose_questions):
+            if reason == "overdose" and overdose_question:
                 continue
             return SafetyCheck("urgent", URGENT_INTENT, rule=f"urgent:{reason}")
+    if overdose_question:
+        # "can you overdose on gabapentin": the side-effects answer, not an emergency.
+        return SafetyCheck("narrow", allowed=frozenset({"gabapentin_side_effects"}) |
+                           rules.interaction_intents, rule="overdose_question",
+                           dose_question=dose_question)
 
     about_gabapentin = bool(_GABAPENTIN.search(canonical))
     rls_context = bool(rules.rls_context.search(canonical))
-    if about_gabapentin and (rules.not_for_rls.search(canonical) or (not rls_context and any(
-            p.search(canonical) for p in rules.other_uses))):
+    other_use = not rls_context and not rules.other_uses_unless.search(plain) and any(
+        p.search(canonical) for p in rules.other_uses)
+    if about_gabapentin and (rules.not_for_rls.search(canonical) or other_use):
         return SafetyCheck("route", OTHER_USES, rule="other_use", dose_question=dose_question)
     if about_gabapentin and rules.interaction.search(canonical):
         return SafetyCheck("narrow", allowed=rules.interaction_intents, rule="interaction",
@@ -68,6 +75,8 @@ def check(normalized: Normalized, rules: SafetyRules) -> SafetyCheck:
                            rule=f"gabapentin_and:{other}", dose_question=dose_question)
 
     if not rules.domain_anchor.search(canonical):
+        if rules.weak_anchor.search(canonical):
+            return SafetyCheck("weak", rule="weak_topic_word", dose_question=dose_question)
         return SafetyCheck("narrow", allowed=rules.conversation_intents, rule="no_topic_word",
                            dose_question=dose_question)
     if not rls_context and rules.not_rls.search(canonical):

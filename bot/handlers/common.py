@@ -62,11 +62,22 @@ class _AddressedToBot(filters.MessageFilter):
         return addressed_to_bot(message)
 
 
+class _ViaThisBot(filters.MessageFilter):
+    """An inline answer of ours that someone posted: our own words, not a question."""
+
+    __slots__ = ()
+
+    def filter(self, message: Message) -> bool:
+        return message.via_bot is not None and message.via_bot.id == message.get_bot().id
+
+
 ADDRESSED_TO_BOT = _AddressedToBot(name="AddressedToBot")
-FOR_BOT = filters.UpdateType.MESSAGE & (filters.ChatType.PRIVATE | ADDRESSED_TO_BOT)
+FOR_BOT = (filters.UpdateType.MESSAGE & ~_ViaThisBot(name="ViaThisBot")
+           & (filters.ChatType.PRIVATE | ADDRESSED_TO_BOT))
 """New messages the bot should answer: anything in a private chat; in groups only what
 mentions it or replies to it, so it stays quiet in other people's conversations. Edited
-messages are left out on purpose: answering an edit twice would only confuse."""
+messages are left out on purpose (answering an edit twice would only confuse), and so are
+our own inline answers posted back into the chat."""
 
 
 def question_of(message: Message) -> str:
@@ -98,8 +109,7 @@ async def edit(update: Update, reply: Reply) -> None:
     if query is None:
         return
     messages = render(reply).messages()
-    first_text, _ = messages[0]
-    first_markup = messages[0][1] if len(messages) == 1 else None
+    first_text, first_markup = messages[0]  # the keyboard only if this is the last one
     try:
         await query.edit_message_text(first_text, reply_markup=first_markup)
     except BadRequest as exc:

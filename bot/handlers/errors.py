@@ -28,5 +28,5 @@ async def on_error(update: object, context: Context) -> None:
         return
     try:
         await send(update, compose.notice(kb_of(context), "error", with_menu=False))
-    except Exception:  # noqa: BLE001 - the error handler is the last line; never raise
+    except Exception:  # the error handler is the last line: it must never raise
         logger.warning("could not tell the user about the error", exc_info=True)

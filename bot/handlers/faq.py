@@ -6,10 +6,14 @@ gives them no buttons to compete with "call now".
 
 from __future__ import annotations
 
+import logging
+
 from telegram import Update
 
 from bot.core import compose
 from bot.handlers.common import Context, engine_of, question_of, send
+
+logger = logging.getLogger(__name__)
 
 
 async def on_text(update: Update, context: Context) -> None:
@@ -18,6 +22,8 @@ async def on_text(update: Update, context: Context) -> None:
         return
     engine = engine_of(context)
     result = engine.ask(question_of(message))
+    # What was decided, never what was asked: /privacy promises no message text is kept.
+    logger.debug("%s %s", result.decision.kind, result.decision.intent_id)
     if result.truncated and result.reply.kind != "urgent":
         await send(update, compose.notice(engine.kb, "too_long", with_menu=False))
     await send(update, result.reply)

@@ -1,0 +1,233 @@
+"""The Telegram application: the one place handlers are registered, and the bot's runner.
+
+``build_application`` is pure wiring (no network until the application is initialised), so
+tests build the real thing over a fake transport. ``run_bot`` is the entry point behind
+``rls-bot run``: it configures logging so the token cannot leak, checks the token and the
+network once with a single ``getMe`` (a bad token or no network is one line on stderr and
+exit code 1, not PTB's traceback), then polls or serves the webhook until stopped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from typing import Any, TextIO
+from urllib.parse import urlsplit
+
+from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    Defaults,
+    ExtBot,
+    InlineQueryHandler,
+    JobQueue,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+from telegram.request import BaseRequest
+
+from bot.config import Settings, SettingsError
+from bot.core.engine import Engine
+from bot.core.kb import KnowledgeBase
+from bot.handlers import errors, faq, guard, inline, media, menus, start
+from bot.handlers.common import ENGINE_KEY, FOR_BOT, Context
+
+logger = logging.getLogger(__name__)
+
+BotApplication = Application[
+    ExtBot[None], Context, dict[Any, Any], dict[Any, Any], dict[Any, Any], JobQueue[Context]
+]
+
+COMMANDS: tuple[tuple[str, str, Any], ...] = (
+    ("start", "Welcome and main menu", start.on_start),
+    ("help", "How to use this bot", start.on_help),
+    ("menu", "Topics to browse", menus.on_menu),
+    ("tips", "Self-care tips for restless legs", menus.on_tips),
+    ("guidelines", "What the treatment guidelines say", menus.on_guidelines),
+    ("sources", "Where the answers come from", menus.on_sources),
+    ("about", "About this bot", start.on_about),
+    ("privacy", "What the bot keeps about you", start.on_privacy),
+)
+"""(command, description shown in Telegram's menu, handler), in menu order."""
+
+CONCURRENT_UPDATES = 64
+"""Updates handled at once. Matching takes well under a millisecond but each reply waits
+~100 ms on Telegram; one at a time would cap the bot near ten replies per second."""
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+QUIET_LOGGERS = ("httpx", "httpcore")  # their INFO lines carry request URLs = the token
+
+
+def build_application(settings: Settings, kb: KnowledgeBase, *,
+                      request: BaseRequest | None = None,
+                      get_updates_request: BaseRequest | None = None,
+                      rate_limiter: bool = True) -> BotApplication:
+    """The real application, ready to run; ``request``s replace the HTTP transport (tests)."""
+    if not settings.token:
+        raise SettingsError("TELEGRAM_BOT_TOKEN is not set (get one from @BotFather)")
+    defaults = Defaults(parse_mode=ParseMode.HTML, allow_sending_without_reply=True,
+                        link_preview_options=LinkPreviewOptions(is_disabled=True))
+    builder = (
+        ApplicationBuilder()
+        .token(settings.token)
+        .base_url(settings.api_base_url)
+        .base_file_url(settings.api_base_file_url)
+        .defaults(defaults)
+        .concurrent_updates(CONCURRENT_UPDATES)
+        .post_init(post_init)
+    )
+    if rate_limiter:  # queues sends under Telegram's limits and retries after RetryAfter
+        # The typed builder would turn ExtBot[None] into ExtBot[int] (per-call rate-limit
+        # arguments); we never pass any, so one application type serves both cases.
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
+    if request is not None:
+        builder = builder.request(request)
+    if get_updates_request is not None:
+        builder = builder.get_updates_request(get_updates_request)
+    app: BotApplication = builder.build()
+    app.bot_data[ENGINE_KEY] = Engine(kb)
+    register_handlers(app, settings)
+    return app
+
+
+def register_handlers(app: BotApplication, settings: Settings) -> None:
+    """Order matters: within group 0 the first matching handler wins, so free text is last."""
+    # -1: the flood guard sees every update first and may stop it (ApplicationHandlerStop).
+    flood = guard.FloodGuard(settings.flood_messages, settings.flood_seconds,
+                             exempt=settings.admin_user_ids)
+    app.add_handler(TypeHandler(Update, flood.on_update), group=-1)
+    # 1. Commands, also as /cmd@botname in groups; new messages only, edits are ignored.
+    for name, _, callback in COMMANDS:
+        app.add_handler(CommandHandler(name, callback, filters=filters.UpdateType.MESSAGE))
+    # 2. Any other command, in a private chat: show the menu instead of silence.
+    app.add_handler(MessageHandler(
+        filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & filters.COMMAND,
+        menus.on_unknown_command))
+    # 3. Inline-keyboard taps.
+    app.add_handler(CallbackQueryHandler(menus.on_button))
+    # 4. Inline mode (@bot question, in any chat).
+    app.add_handler(InlineQueryHandler(inline.on_inline))
+    # 5. Stickers, photos, voice... sent to the bot.
+    app.add_handler(MessageHandler(FOR_BOT & media.NON_TEXT, media.on_non_text))
+    # 6. Free text last: questions in private chats, mentions and replies in groups.
+    app.add_handler(MessageHandler(FOR_BOT & filters.TEXT & ~filters.COMMAND, faq.on_text))
+    app.add_error_handler(errors.on_error)
+
+
+async def post_init(app: BotApplication) -> None:
+    """Runs once after ``getMe``: publish the command list Telegram shows in its menu."""
+    commands = [BotCommand(name, description) for name, description, _ in COMMANDS]
+    try:
+        await app.bot.set_my_commands(commands)
+    except TelegramError as exc:  # cosmetic: the bot works without the menu
+        logger.warning("could not register the command menu: %s", exc)
+    logger.info("connected as @%s", app.bot.username)
+
+
+# --------------------------------------------------------------------------- running
+
+
+class RedactingFormatter(logging.Formatter):
+    """Replaces secrets anywhere in a formatted record, tracebacks included.
+
+    Belt and braces: httpx is already quiet, but PTB itself puts the token into the
+    message of the InvalidToken it raises, and a traceback would print it.
+    """
+
+    def __init__(self, secrets: dict[str, str], fmt: str = LOG_FORMAT) -> None:
+        super().__init__(fmt)
+        self.secrets = {s: mask for s, mask in secrets.items() if s}
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        for secret, mask in self.secrets.items():
+            text = text.replace(secret, mask)
+        return text
+
+
+def configure_logging(settings: Settings, stream: TextIO | None = None) -> None:
+    """Entry-point logging: our level, quiet HTTP loggers, the token masked everywhere."""
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(RedactingFormatter({settings.token or "": settings.masked_token}))
+    logging.basicConfig(level=settings.log_level, handlers=[handler])  # no-op if configured
+    logging.getLogger().setLevel(settings.log_level)
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def _one_line(exc: BaseException, settings: Settings) -> str:
+    """An exception as one short line, the underlying cause if there is one, token masked."""
+    cause = exc.__cause__ or exc
+    text = f"{type(cause).__name__}: {cause}" if str(cause) else type(cause).__name__
+    if settings.token:
+        text = text.replace(settings.token, settings.masked_token)
+    return " ".join(text.split())
+
+
+async def check_connection(app: BotApplication, settings: Settings) -> str | None:
+    """One ``getMe`` before PTB's run loop; a one-line problem for the person, or None."""
+    try:
+        async with app.bot:
+            pass
+    except InvalidToken:
+        return (f"rls-bot: Telegram rejected the token {settings.masked_token}. Check "
+                "TELEGRAM_BOT_TOKEN: @BotFather shows your bot's token (/mybots).")
+    except NetworkError as exc:  # includes TimedOut
+        host = urlsplit(settings.api_base_url).netloc
+        return (f"rls-bot: cannot reach the Telegram Bot API at {host} "
+                f"({_one_line(exc, settings)}). Check the network or TELEGRAM_API_BASE_URL.")
+    except TelegramError as exc:
+        return f"rls-bot: Telegram refused to start the bot: {_one_line(exc, settings)}"
+    return None
+
+
+def _serve(app: BotApplication, settings: Settings, webhook: bool) -> None:
+    if not webhook:
+        logger.info("starting long polling (Ctrl+C stops)")
+        app.run_polling(allowed_updates=Update.ALL_TYPES)
+        return
+    if not settings.webhook_secret:
+        logger.warning("WEBHOOK_SECRET_TOKEN is not set: anyone who finds the webhook URL "
+                       "can post fake updates")
+    logger.info("serving the webhook on %s:%s/%s", settings.webhook_listen,
+                settings.webhook_port, settings.webhook_path)
+    app.run_webhook(listen=settings.webhook_listen, port=settings.webhook_port,
+                    url_path=settings.webhook_path, webhook_url=settings.webhook_url,
+                    secret_token=settings.webhook_secret, allowed_updates=Update.ALL_TYPES)
+
+
+def run_bot(settings: Settings, kb: KnowledgeBase, webhook: bool = False, *,
+            request: BaseRequest | None = None, stderr: TextIO | None = None) -> int:
+    """Run until Ctrl+C / SIGTERM; the exit code for ``rls-bot run``."""
+    err = stderr or sys.stderr
+    configure_logging(settings)
+    if webhook and not settings.webhook_url:
+        print("rls-bot: --webhook needs WEBHOOK_URL=https://... (the public URL Telegram "
+              "posts to; see .env.example)", file=err)
+        return 1
+    try:
+        app = build_application(settings, kb, request=request, get_updates_request=request)
+    except SettingsError as exc:
+        print(f"rls-bot: {exc}", file=err)
+        return 1
+    problem = asyncio.run(check_connection(app, settings))
+    if problem:
+        print(problem, file=err)
+        return 1
+    asyncio.set_event_loop(asyncio.new_event_loop())  # PTB runs (and closes) this loop
+    try:
+        _serve(app, settings, webhook)
+    except (TelegramError, OSError) as exc:
+        print(f"rls-bot: stopped: {_one_line(exc, settings)}", file=err)
+        return 1
+    finally:
+        asyncio.set_event_loop(None)
+    return 0

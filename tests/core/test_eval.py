@@ -1,0 +1,169 @@
+"""The question sets through the evaluator, with floors; and the evaluator's own arithmetic
+on hand-made outcomes, so a wrong metric cannot hide a wrong matcher.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.core.engine import Engine
+from bot.core.evaluate import Item, Outcome, Report, evaluate, load_items
+from bot.core.kb import DOSE_PATTERN
+from tests.conftest import DATA_DIR
+
+DEV = DATA_DIR / "dev_questions.yaml"
+OWN = DATA_DIR / "own_questions.yaml"
+
+# (file, overall, out-of-scope rejection) floors; urgent recall must always be 1.0.
+# Measured on 2026-11-24: dev 0.973 / 0.950, own 0.966 / 0.967.
+FLOORS = {DEV: (0.95, 0.95), OWN: (0.95, 0.95)}
+
+
+@pytest.fixture(scope="module", params=[DEV, OWN], ids=["dev", "own"])
+def scored(request: pytest.FixtureRequest, engine: Engine) -> tuple[Path, Report]:
+    path: Path = request.param
+    return path, evaluate(engine, load_items(path))
+
+
+def errors_listing(report: Report) -> str:
+    return "\n".join(f"  {o.item.expect} -> {o.predicted} ({o.decision} {o.score}): "
+                     f"{o.item.question}" for o in report.errors)
+
+
+def test_question_set_overall_floor(scored: tuple[Path, Report]) -> None:
+    path, report = scored
+    floor, _ = FLOORS[path]
+    assert report.overall >= floor, (
+        f"{path.name}: overall {report.overall:.3f} < {floor}\n{errors_listing(report)}")
+
+
+def test_question_set_rejects_out_of_scope(scored: tuple[Path, Report]) -> None:
+    path, report = scored
+    _, floor = FLOORS[path]
+    rejection = report.summary()["out_of_scope_rejection"]
+    assert report.out_of_scope, "the set should have out-of-scope questions"
+    assert rejection >= floor, f"{path.name}: out-of-scope rejection {rejection} < {floor}"
+
+
+def test_question_set_urgent_recall_is_total(scored: tuple[Path, Report]) -> None:
+    path, report = scored
+    missed = [o.item.question for o in report.urgent if not o.correct]
+    assert report.urgent, "the set should have urgent questions"
+    assert not missed, f"{path.name}: urgent messages not answered urgently: {missed}"
+
+
+@pytest.mark.parametrize("path", [DEV, OWN], ids=["dev", "own"])
+def test_no_reply_to_any_set_question_carries_a_dose(engine: Engine, path: Path) -> None:
+    offending = []
+    for item in load_items(path):
+        reply = engine.ask(item.question).reply
+        spoken = " ".join([reply.title, reply.text, reply.details, reply.disclaimer,
+                           *(b.label for b in reply.all_buttons)])
+        if match := DOSE_PATTERN.search(spoken):
+            offending.append((item.question, match.group(0)))
+    assert not offending
+
+
+@pytest.mark.parametrize("path", [DEV, OWN], ids=["dev", "own"])
+def test_every_expected_id_is_an_intent(engine: Engine, path: Path) -> None:
+    expected = {e for item in load_items(path) for e in item.expect if e}
+    assert expected <= set(engine.kb.intents), expected - set(engine.kb.intents)
+
+
+# ------------------------------------------------------------------------------ metrics
+
+
+def outcome(expect: list[str | None], predicted: str | None,
+            decision: str = "answer") -> Outcome:
+    return Outcome(Item("q", tuple(expect)), predicted, decision, 50.0)
+
+
+def test_metrics_on_a_hand_made_report() -> None:
+    report = Report([
+        outcome(["gabapentin_efficacy"], "gabapentin_efficacy"),                 # right
+        outcome(["gabapentin_long_term", "gabapentin_side_effects"],
+                "gabapentin_side_effects"),                                      # right (alt)
+        outcome(["gabapentin_dosage"], "gabapentin_side_effects"),              # wrong
+        outcome(["gabapentin_dosage"], None, "suggest"),                        # wrong
+        outcome(["urgent_help"], "urgent_help"),                                # right
+        outcome(["urgent_help"], None, "fallback"),                             # wrong
+        outcome([None], None, "fallback"),                                      # right
+        outcome([None], "rls_overview"),                                        # wrong
+    ])
+    assert report.overall == 4 / 8
+    assert len(report.in_scope) == 6 and len(report.out_of_scope) == 2
+    assert len(report.urgent) == 2
+    summary = report.summary()
+    assert summary["questions"] == 8
+    assert summary["overall"] == 0.5
+    assert summary["in_scope_accuracy"] == round(3 / 6, 4)
+    assert summary["out_of_scope_rejection"] == 0.5
+    assert summary["urgent_recall"] == 0.5
+    assert summary["errors_per_intent"] == {"gabapentin_dosage": 2, "urgent_help": 1,
+                                            "None": 1}
+    assert {"expected": "gabapentin_dosage", "predicted": "gabapentin_side_effects",
+            "count": 1} in summary["confusions"]
+    assert {"expected": "None", "predicted": "rls_overview", "count": 1} in (
+        summary["confusions"])
+
+
+def test_metrics_of_an_empty_report_are_not_a_division_by_zero() -> None:
+    summary = Report().summary()
+    assert summary["questions"] == 0
+    assert summary["overall"] == summary["urgent_recall"] == 1.0
+
+
+def test_confusions_count_repeats() -> None:
+    report = Report([outcome(["rls_sleep"], "selfcare_sleep_schedule")] * 3)
+    assert report.confusions().most_common(1) == [(("rls_sleep", "selfcare_sleep_schedule"), 3)]
+
+
+def test_evaluate_counts_only_direct_answers(fixture_engine: Engine) -> None:
+    items = [
+        Item("does neurontin help restless legs", ("gabapentin_efficacy",)),  # answer: right
+        Item("gabapentin", ("gabapentin_efficacy",)),  # did-you-mean: counts as None
+        Item("capital of france", (None,)),  # fallback: right
+        Item("i took too many pills", ("urgent_help",)),  # safety rule: right
+        Item("hello", ("gabapentin_efficacy",)),  # greeting: wrong
+    ]
+    report = evaluate(fixture_engine, items)
+    assert [o.decision for o in report.outcomes] == [
+        "answer", "suggest", "fallback", "answer", "answer"]
+    assert [o.predicted for o in report.outcomes] == [
+        "gabapentin_efficacy", None, None, "urgent_help", "greeting"]
+    assert [o.correct for o in report.outcomes] == [True, False, True, True, False]
+    summary = report.summary()
+    assert summary["overall"] == 0.6
+    assert summary["in_scope_accuracy"] == 0.5
+    assert summary["out_of_scope_rejection"] == 1.0
+    assert summary["urgent_recall"] == 1.0
+
+
+# ------------------------------------------------------------------------------ loading
+
+
+def test_load_items_accepts_scalar_list_and_null(tmp_path: Path) -> None:
+    path = tmp_path / "set.yaml"
+    path.write_text('- q: "does it help"\n  expect: gabapentin_efficacy\n'
+                    '- q: "horizant vs neurontin"\n  expect: [gabapentin_enacarbil, null]\n'
+                    '- q: 42\n  expect: null\n', encoding="utf-8")
+    assert load_items(path) == [
+        Item("does it help", ("gabapentin_efficacy",)),
+        Item("horizant vs neurontin", ("gabapentin_enacarbil", None)),
+        Item("42", (None,)),
+    ]
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("q: not a list\n", "expected a list"),
+    ("- q: no expect\n", "item 1 needs 'q' and 'expect'"),
+    ("- q: fine\n  expect: null\n- expect: [x]\n", "item 2 needs"),
+    ("- just a string\n", "item 1 needs"),
+])
+def test_load_items_rejects_malformed_sets(tmp_path: Path, text: str, words: str) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ValueError, match=words):
+        load_items(path)

@@ -1,0 +1,330 @@
+"""``rls-bot`` from the terminal: ask, ask --json, chat, eval and kb check, driven through
+``bot.cli.main`` with in-memory streams (and once through a real subprocess)."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import CONNECT_HINT, main
+from bot.core.kb import KnowledgeBase
+from tests.conftest import FIXTURE_KB, REPO_ROOT
+
+
+def run(*argv: str, stdin: str = "") -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), stdin=io.StringIO(stdin), stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def flat(text: str) -> str:
+    """Undo the terminal's line wrapping, so whole sentences can be looked for."""
+    return " ".join(text.split())
+
+
+@pytest.fixture
+def broken_kb(tmp_path: Path) -> Path:
+    target = tmp_path / "kb"
+    shutil.copytree(FIXTURE_KB, target)
+    path = target / "intents" / "gabapentin.yml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("sources: [trial_2002, web_page]", "sources: [smith_2020]"),
+                    encoding="utf-8")
+    return target
+
+
+# ------------------------------------------------------------------------------ ask
+
+
+def test_ask_prints_answer_sources_and_disclaimer(kb: KnowledgeBase) -> None:
+    code, out, err = run("ask", "does gabapentin help rls")
+    assert code == 0, err
+    intent = kb.intents["gabapentin_efficacy"]
+    assert intent.title.upper() in out
+    assert flat(intent.answer) in flat(out)
+    assert flat(intent.details) in flat(out)  # ask shows the details too
+    assert "Sources:" in out
+    for sid in intent.sources:
+        source = kb.sources[sid]
+        assert f"{source.label}: {source.url}" in out
+    assert flat(kb.disclaimer) in flat(out)
+
+
+def test_ask_joins_unquoted_words() -> None:
+    assert run("ask", "does", "gabapentin", "help", "rls")[1] == run(
+        "ask", "does gabapentin help rls")[1]
+
+
+def test_ask_without_a_question_explains(kb: KnowledgeBase) -> None:
+    code, out, err = run("ask", "  ")
+    assert code == 2
+    assert out == ""
+    assert "give a question" in err
+
+
+def test_ask_json_has_the_stable_keys() -> None:
+    code, out, _ = run("ask", "--json", "does neurontin help restless legs")
+    assert code == 0
+    data = json.loads(out)
+    assert {"intent", "score", "decision", "answer", "sources", "suggestions", "why"} <= set(data)
+    assert data["question"] == "does neurontin help restless legs"
+    assert data["decision"] == "answer"
+    assert data["intent"] == "gabapentin_efficacy"
+    assert 0 <= data["score"] <= 100
+    assert data["sources"] and all(isinstance(s, str) for s in data["sources"])
+    assert data["suggestions"] == []
+    assert data["disclaimer"]
+    why = data["why"]
+    assert "neurontin->gabapentin" in why["synonyms"]
+    assert why["matched_example"]
+    assert set(why) >= {"normalized", "synonyms", "corrections", "matched_example", "rule"}
+
+
+def test_ask_json_urgent_names_the_rule() -> None:
+    data = json.loads(run("ask", "--json", "i took too many pills")[1])
+    assert (data["intent"], data["decision"], data["score"]) == ("urgent_help", "answer", 100.0)
+    assert data["why"]["rule"] == "urgent:overdose"
+
+
+def test_ask_json_reads_one_question_per_line() -> None:
+    lines = ["does gabapentin help rls", "", "!!!", "i took too many pills",
+             "asdkjh qwe 🙂", "what is horizant"]
+    code, out, _ = run("ask", "--json", "-", stdin="\n".join(lines) + "\n")
+    assert code == 0
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [r["question"] for r in rows] == lines
+    assert rows[0]["intent"] == "gabapentin_efficacy"
+    assert rows[1]["decision"] == rows[2]["decision"] == "fallback"
+    assert rows[3]["intent"] == "urgent_help"
+    assert rows[4]["intent"] is None
+    assert rows[5]["intent"] == "gabapentin_enacarbil"
+
+
+def test_ask_json_reads_windows_line_endings_and_no_final_newline() -> None:
+    code, out, _ = run("ask", "--json", "-", stdin="hello\r\nwhat is horizant")
+    assert code == 0
+    assert [json.loads(line)["question"] for line in out.splitlines()] == [
+        "hello", "what is horizant"]
+
+
+def test_ask_text_reads_stdin_too(kb: KnowledgeBase) -> None:
+    code, out, _ = run("ask", "-", stdin="what is horizant\n\n")
+    assert code == 0
+    assert flat(kb.intents["gabapentin_enacarbil"].answer) in flat(out)
+    assert kb.messages["empty"] in flat(out)
+
+
+def test_ask_with_another_knowledge_base() -> None:
+    data = json.loads(run("--kb", str(FIXTURE_KB), "ask", "--json", "neurontin side effects")[1])
+    assert data["intent"] == "gabapentin_side_effects"
+    assert data["sources"] == ["trial_2002", "web_page"]
+
+
+def test_ask_with_a_broken_knowledge_base_says_so(broken_kb: Path) -> None:
+    code, out, err = run("--kb", str(broken_kb), "ask", "does gabapentin help rls")
+    assert code == 1
+    assert out == ""
+    assert "cannot load the knowledge base" in err
+    assert "smith_2020" in err
+    assert "Traceback" not in err
+
+
+def test_ask_with_a_missing_directory(tmp_path: Path) -> None:
+    code, _, err = run("--kb", str(tmp_path / "nope"), "ask", "hello")
+    assert code == 1
+    assert "is not a directory" in err
+
+
+# ------------------------------------------------------------------------------ chat
+
+
+def test_chat_menus_and_questions(kb: KnowledgeBase) -> None:
+    script = "\n".join([
+        "2",  # main menu: Self-care tips -> tip 1
+        "1",  # tip 1: Next -> tip 2
+        "menu",
+        "3",  # main menu: Guidelines
+        "1",  # AASM
+        "does gabapentin help rls",
+        "99",  # no such button: read as a question
+        "quit",
+    ]) + "\n"
+    code, out, _ = run("chat", stdin=script)
+    assert code == 0
+    text = flat(out)
+    assert flat(kb.messages["welcome"]) in text
+    assert "[1] 💬 Ask a question" in out and "[5] 📚 Sources" in out
+    assert "(Tip 1 of 7)" in out and "(Tip 2 of 7)" in out
+    assert flat(kb.intents[kb.tips[1]].answer) in text
+    assert kb.messages["guidelines_intro"] in out
+    assert kb.intents["guideline_aasm"].title.upper() in out
+    assert flat(kb.intents["gabapentin_efficacy"].answer) in text
+    assert flat(kb.messages["fallback"]) in text
+    assert out.rstrip().endswith("Bye! Take care.")
+
+
+def test_chat_ends_at_end_of_input() -> None:
+    code, out, _ = run("chat", stdin="what is horizant\n")
+    assert code == 0
+    assert out.rstrip().endswith("Bye!")
+
+
+def test_chat_shortcuts(kb: KnowledgeBase) -> None:
+    code, out, _ = run("chat", stdin="/tips\n/guidelines\n/sources\n/start\nexit\n")
+    assert code == 0
+    assert "(Tip 1 of 7)" in out
+    assert kb.messages["guidelines_intro"] in out
+    assert kb.messages["sources_intro"] in out
+    assert out.count(flat(kb.messages["menu"])) == 1
+
+
+def test_chat_urgent_reply_has_no_numbered_choices(kb: KnowledgeBase) -> None:
+    code, out, _ = run("chat", stdin="i cant breathe\nq\n")
+    assert code == 0
+    after = out.split(flat(kb.intents["urgent_help"].answer.split(".")[0]))[1]
+    reply = after.split("\n> ")[0]
+    assert "[1]" not in reply
+    assert flat(kb.disclaimer) in flat(reply)
+
+
+def test_run_without_a_token_starts_the_chat(monkeypatch: pytest.MonkeyPatch,
+                                             tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)  # no .env here
+    for name in ("TELEGRAM_BOT_TOKEN", "KNOWLEDGE_DIR", "WEBHOOK_URL", "LOG_LEVEL"):
+        monkeypatch.delenv(name, raising=False)
+    code, out, _ = run("run", stdin="quit\n")
+    assert code == 0
+    assert out.startswith(CONNECT_HINT)
+
+
+def test_run_with_a_malformed_token_stops_before_any_network(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "not-a-token")
+    code, out, err = run("run")
+    assert code == 1
+    assert out == ""
+    assert "TELEGRAM_BOT_TOKEN" in err
+    assert "not-a-token" not in err
+
+
+# ------------------------------------------------------------------------------ eval
+
+
+def test_eval_prints_the_four_metrics(tmp_path: Path) -> None:
+    path = tmp_path / "set.yaml"
+    path.write_text(
+        '- q: "does gabapentin help rls"\n  expect: [gabapentin_efficacy]\n'
+        '- q: "i took too many pills"\n  expect: [urgent_help]\n'
+        '- q: "what is the capital of france"\n  expect: [null]\n'
+        '- q: "what is horizant"\n  expect: [rls_overview]\n', encoding="utf-8")
+    code, out, _ = run("eval", str(path), "-v")
+    assert code == 0
+    lines = out.splitlines()
+    assert "questions              4" in lines
+    assert "overall                0.750" in lines
+    assert "in_scope_accuracy      0.667" in lines
+    assert "out_of_scope_rejection 1.000" in lines
+    assert "urgent_recall          1.000" in lines
+    assert "  rls_overview                     1" in lines
+    assert any("what is horizant" in line for line in lines)
+
+
+def test_eval_json_lists_errors(tmp_path: Path) -> None:
+    path = tmp_path / "set.yaml"
+    path.write_text('- q: "what is horizant"\n  expect: rls_overview\n', encoding="utf-8")
+    code, out, _ = run("eval", str(path), "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["overall"] == 0.0
+    assert data["errors"] == [{"q": "what is horizant", "expect": ["rls_overview"],
+                               "predicted": "gabapentin_enacarbil", "decision": "answer",
+                               "score": data["errors"][0]["score"]}]
+
+
+def test_eval_of_the_dev_set_runs() -> None:
+    code, out, _ = run("eval", str(REPO_ROOT / "tests" / "data" / "dev_questions.yaml"))
+    assert code == 0
+    assert out.startswith("questions ")
+
+
+@pytest.mark.parametrize("content", [None, "q: not a list\n"])
+def test_eval_of_a_bad_file_is_one_line(tmp_path: Path, content: str | None) -> None:
+    path = tmp_path / "set.yaml"
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+    code, out, err = run("eval", str(path))
+    assert code == 1
+    assert out == ""
+    assert err.startswith("rls-bot eval:")
+    assert "Traceback" not in err
+
+
+# ------------------------------------------------------------------------------ kb check
+
+
+def test_kb_check_on_the_real_knowledge_base(kb: KnowledgeBase) -> None:
+    code, out, err = run("kb", "check")
+    assert code == 0, err
+    assert out.startswith(f"OK: {len(kb.intents)} intents, ")
+    assert f"{len(kb.sources)} sources, 7 tips" in out
+
+
+def test_kb_check_on_the_fixture() -> None:
+    code, out, _ = run("kb", "check", str(FIXTURE_KB))
+    assert code == 0
+    assert out.startswith("OK: 6 intents, 60 examples, 2 sources, 1 tips")
+
+
+def test_kb_check_names_file_intent_and_field(broken_kb: Path) -> None:
+    code, out, err = run("kb", "check", str(broken_kb))
+    assert code == 1
+    assert out == ""
+    assert err.splitlines()[0] == "1 problem(s) in the knowledge base:"
+    assert ("intents/gabapentin.yml: intent gabapentin_side_effects: sources: "
+            "unknown source id 'smith_2020'") in err
+    assert "Traceback" not in err
+
+
+def test_kb_check_lists_several_problems(broken_kb: Path) -> None:
+    meta = broken_kb / "meta.yml"
+    meta.write_text(meta.read_text(encoding="utf-8").replace("margin: 4", "margin: lots"),
+                    encoding="utf-8")
+    code, _, err = run("kb", "check", str(broken_kb))
+    assert code == 1
+    assert err.splitlines()[0] == "2 problem(s) in the knowledge base:"
+    assert "meta.yml: matching.margin: must be a number from 0 to 100" in err
+
+
+def test_kb_check_uses_the_global_kb_option(broken_kb: Path) -> None:
+    assert run("--kb", str(broken_kb), "kb", "check")[0] == 1
+
+
+# ------------------------------------------------------------------------------ entry point
+
+
+def test_real_entry_point_in_a_subprocess() -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "ask", "--json", "does gabapentin help rls"],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    data = json.loads(completed.stdout)
+    assert data["intent"] == "gabapentin_efficacy"
+    assert data["decision"] == "answer"
+    assert data["disclaimer"]
+    # the terminal commands never load the Telegram library
+    probe = subprocess.run(
+        [sys.executable, "-c",
+         "import sys, io; from bot.cli import main; "
+         "main(['ask', 'hello'], stdout=io.StringIO()); "
+         "print('telegram' in sys.modules)"],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert probe.stdout.strip() == "False", probe.stderr
