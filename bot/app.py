@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import sys
 from typing import Any, TextIO
 from urllib.parse import urlsplit
@@ -37,8 +38,12 @@ from telegram.request import BaseRequest
 from bot.config import Settings, SettingsError
 from bot.core.engine import Engine
 from bot.core.kb import KnowledgeBase
-from bot.handlers import errors, faq, guard, inline, media, menus, start
+from bot.handlers import admin, curation, errors, faq, guard, inline, media, menus, start
+from bot.handlers.admin import SETTINGS_KEY
 from bot.handlers.common import ENGINE_KEY, FOR_BOT, Context
+from bot.handlers.curation import STORE_KEY
+from bot.store import Store
+from bot.updates import LoggingUpdateProcessor
 
 logger = logging.getLogger(__name__)
 
@@ -55,12 +60,17 @@ COMMANDS: tuple[tuple[str, str, Any], ...] = (
     ("sources", "Where the answers come from", menus.on_sources),
     ("about", "About this bot", start.on_about),
     ("privacy", "What the bot keeps about you", start.on_privacy),
+    ("suggest", "Send a question the bot could not answer", curation.on_suggest),
 )
 """(command, description shown in Telegram's menu, handler), in menu order."""
 
 CONCURRENT_UPDATES = 64
 """Updates handled at once. Matching takes well under a millisecond but each reply waits
 ~100 ms on Telegram; one at a time would cap the bot near ten replies per second."""
+
+FLUSH_SECONDS = 5
+FLUSH_TASK_KEY = "store_flush_task"
+SIGNALS_KEY = "install_signals"  # set by run_bot only: tests must not own process signals
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 QUIET_LOGGERS = ("httpx", "httpcore")  # their INFO lines carry request URLs = the token
@@ -81,8 +91,9 @@ def build_application(settings: Settings, kb: KnowledgeBase, *,
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_base_file_url)
         .defaults(defaults)
-        .concurrent_updates(CONCURRENT_UPDATES)
+        .concurrent_updates(LoggingUpdateProcessor(CONCURRENT_UPDATES))
         .post_init(post_init)
+        .post_shutdown(post_shutdown)
     )
     if rate_limiter:  # queues sends under Telegram's limits and retries after RetryAfter
         # The typed builder would turn ExtBot[None] into ExtBot[int] (per-call rate-limit
@@ -94,6 +105,10 @@ def build_application(settings: Settings, kb: KnowledgeBase, *,
         builder = builder.get_updates_request(get_updates_request)
     app: BotApplication = builder.build()
     app.bot_data[ENGINE_KEY] = Engine(kb)
+    app.bot_data[SETTINGS_KEY] = settings
+    app.bot_data[STORE_KEY] = (
+        Store(settings.store_path, retention_days=settings.suggestion_retention_days)
+        if settings.store_path else None)
     register_handlers(app, settings)
     return app
 
@@ -107,17 +122,21 @@ def register_handlers(app: BotApplication, settings: Settings) -> None:
     # 1. Commands, also as /cmd@botname in groups; new messages only, edits are ignored.
     for name, _, callback in COMMANDS:
         app.add_handler(CommandHandler(name, callback, filters=filters.UpdateType.MESSAGE))
-    # 2. Any other command, in a private chat: show the menu instead of silence.
+    # 2. Admin commands: for anyone else they behave like a command we do not have.
+    app.add_handler(CommandHandler("stats", admin.on_stats, filters=filters.UpdateType.MESSAGE))
+    app.add_handler(CommandHandler("reload", admin.on_reload,
+                                   filters=filters.UpdateType.MESSAGE))
+    # 3. Any other command, in a private chat: show the menu instead of silence.
     app.add_handler(MessageHandler(
         filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & filters.COMMAND,
         menus.on_unknown_command))
-    # 3. Inline-keyboard taps.
+    # 4. Inline-keyboard taps.
     app.add_handler(CallbackQueryHandler(menus.on_button))
-    # 4. Inline mode (@bot question, in any chat).
+    # 5. Inline mode (@bot question, in any chat).
     app.add_handler(InlineQueryHandler(inline.on_inline))
-    # 5. Stickers, photos, voice... sent to the bot.
+    # 6. Stickers, photos, voice... sent to the bot.
     app.add_handler(MessageHandler(FOR_BOT & media.NON_TEXT, media.on_non_text))
-    # 6. Free text last: questions in private chats, mentions and replies in groups.
+    # 7. Free text last: questions in private chats, mentions and replies in groups.
     app.add_handler(MessageHandler(FOR_BOT & filters.TEXT & ~filters.COMMAND, faq.on_text))
     app.add_error_handler(errors.on_error)
 
@@ -130,7 +149,58 @@ async def post_init(app: BotApplication) -> None:
     except TelegramError as exc:  # cosmetic: the bot works without the menu
         logger.warning("could not register the command menu: %s", exc)
     logger.info("connected as @%s", app.bot.username)
+    store: Store | None = app.bot_data.get(STORE_KEY)
+    if store is not None:
+        purged = await asyncio.to_thread(store.purge)
+        logger.info("store %s ready; %d expired suggestion(s) purged", store.path, purged)
+        # A plain task: PTB's create_task warns before the application is running.
+        app.bot_data[FLUSH_TASK_KEY] = asyncio.get_running_loop().create_task(
+            flush_periodically(store), name="store-flush")
+    if app.bot_data.get(SIGNALS_KEY):
+        install_reload_signal(app)
 
+
+async def flush_periodically(store: Store) -> None:
+    """Counts are buffered in memory; write them every few seconds and purge daily."""
+    ticks = 0
+    while True:
+        await asyncio.sleep(FLUSH_SECONDS)
+        ticks += 1
+        try:
+            await asyncio.to_thread(store.flush)
+            if ticks % (86_400 // FLUSH_SECONDS) == 0:
+                await asyncio.to_thread(store.purge)
+        except Exception:
+            logger.exception("could not write counts; will retry")
+
+
+async def post_shutdown(app: BotApplication) -> None:
+    """After the last update is handled (SIGTERM, Ctrl+C): write the counts, close the file."""
+    store: Store | None = app.bot_data.get(STORE_KEY)
+    task: asyncio.Task[None] | None = app.bot_data.pop(FLUSH_TASK_KEY, None)
+    if task is not None:
+        task.cancel()
+    if store is not None:
+        written = store.flush()
+        store.close()
+        logger.info("store closed; %d counter(s) written at shutdown", written)
+
+
+def install_reload_signal(app: BotApplication) -> None:
+    """SIGHUP (``systemctl reload``, ``kill -HUP``) reloads the knowledge base."""
+    loop = asyncio.get_running_loop()
+
+    pending: set[asyncio.Task[object]] = set()  # keep a reference until the task is done
+
+    def on_hup() -> None:
+        task = loop.create_task(admin.reload_knowledge(app.bot_data), name="reload")
+        pending.add(task)
+        task.add_done_callback(pending.discard)
+
+    try:
+        loop.add_signal_handler(signal.SIGHUP, on_hup)
+    except (NotImplementedError, RuntimeError, AttributeError):  # not on this platform
+        logger.info("SIGHUP reload is not available on this platform")
 
 # --------------------------------------------------------------------------- running
 
@@ -218,10 +288,13 @@ def run_bot(settings: Settings, kb: KnowledgeBase, webhook: bool = False, *,
     except SettingsError as exc:
         print(f"rls-bot: {exc}", file=err)
         return 1
+    if hasattr(signal, "SIGHUP"):  # a reload before we are ready must not kill the bot
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
     problem = asyncio.run(check_connection(app, settings))
     if problem:
         print(problem, file=err)
         return 1
+    app.bot_data[SIGNALS_KEY] = True
     asyncio.set_event_loop(asyncio.new_event_loop())  # PTB runs (and closes) this loop
     try:
         _serve(app, settings, webhook)

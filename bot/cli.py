@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -23,6 +24,7 @@ CONNECT_HINT = (
 
 
 def _load(directory: str | Path | None, stderr: TextIO) -> KnowledgeBase | None:
+    directory = directory or os.environ.get("KNOWLEDGE_DIR") or None
     try:
         return load_knowledge_base(directory)
     except KnowledgeBaseError as exc:
@@ -90,14 +92,21 @@ def cmd_ask(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: Tex
 
 
 def cmd_chat(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO,
-             intro: str = "") -> int:
+             intro: str = "", *, fail_if_silent: bool = False) -> int:
     from bot.terminal import chat
 
     kb = _load(args.kb, stderr)
     if kb is None:
         return 1
     try:
-        return chat(Engine(kb), stdin, stdout, intro=intro)
+        lines = chat(Engine(kb), stdin, stdout, intro=intro)
+        if fail_if_silent and lines == 0:
+            # `rls-bot run` with no token and no one to talk to (a service with stdin at
+            # /dev/null): a configuration error, not a finished conversation.
+            print("rls-bot: no TELEGRAM_BOT_TOKEN and no terminal input: nothing to run. "
+                  "Set TELEGRAM_BOT_TOKEN (see README).", file=stderr)
+            return 1
+        return 0
     except KeyboardInterrupt:
         print("\nBye!", file=stdout)
         return 0
@@ -142,7 +151,7 @@ def cmd_eval(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def cmd_kb_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    directory = args.dir or args.kb
+    directory = args.dir or args.kb or os.environ.get("KNOWLEDGE_DIR") or None
     try:
         kb = load_knowledge_base(directory)
     except KnowledgeBaseError as exc:
@@ -155,6 +164,31 @@ def cmd_kb_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> in
     return 0
 
 
+def cmd_report(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from bot.config import SettingsError, load_settings
+    from bot.store import Store, format_report, report_csv
+
+    path = args.store
+    if path is None:
+        try:
+            path = load_settings().store_path
+        except SettingsError as exc:
+            print(f"rls-bot: {exc}", file=stderr)
+            return 1
+    if path is None or not Path(path).is_file():
+        print(f"rls-bot report: no store at {path} yet (it is created when the bot first "
+              "runs with STORE_PATH set)", file=stderr)
+        return 1
+    store = Store(path)
+    try:
+        report = store.report(args.days)
+    finally:
+        store.close()
+    print(report_csv(report) if args.csv else format_report(report), file=stdout, end="" if
+          args.csv else "\n")
+    return 0
+
+
 def cmd_run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
     from bot.config import SettingsError, load_settings
 
@@ -163,18 +197,19 @@ def cmd_run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: Tex
     except SettingsError as exc:
         print(f"rls-bot: {exc}", file=stderr)
         return 1
+    webhook = args.webhook or settings.webhook_url is not None
     if settings.token is None:
-        if args.webhook:
+        if webhook:
             print("rls-bot: --webhook needs TELEGRAM_BOT_TOKEN (see README)", file=stderr)
             return 1
         args.kb = args.kb or settings.knowledge_dir
-        return cmd_chat(args, stdin, stdout, stderr, intro=CONNECT_HINT)
+        return cmd_chat(args, stdin, stdout, stderr, intro=CONNECT_HINT, fail_if_silent=True)
     from bot.app import run_bot  # imports telegram: only when we really connect
 
     kb = _load(args.kb or settings.knowledge_dir, stderr)
     if kb is None:
         return 1
-    return run_bot(settings, kb, webhook=args.webhook)
+    return run_bot(settings, kb, webhook=webhook)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -202,6 +237,12 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--json", action="store_true", help="print the report as JSON")
     ev.add_argument("-v", "--verbose", action="store_true", help="list every error")
 
+    report = sub.add_parser("report", help="curator's report from the store (counts only)")
+    report.add_argument("--days", type=int, default=30, help="how many days back (default 30)")
+    report.add_argument("--csv", action="store_true", help="CSV for a spreadsheet")
+    report.add_argument("--store", metavar="FILE", default=None,
+                        help="SQLite file (default: STORE_PATH)")
+
     kb = sub.add_parser("kb", help="knowledge-base tools")
     kb_sub = kb.add_subparsers(dest="kb_command", required=True)
     check = kb_sub.add_parser("check", help="validate the knowledge base; exit 1 on problems")
@@ -223,6 +264,8 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None,
         return cmd_eval(args, stdout, stderr)
     if args.command == "kb":
         return cmd_kb_check(args, stdout, stderr)
+    if args.command == "report":
+        return cmd_report(args, stdout, stderr)
     return cmd_run(args, stdin, stdout, stderr)
 
 

@@ -15,6 +15,8 @@ from pathlib import Path
 TOKEN_PATTERN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_API_BASE_FILE_URL = "https://api.telegram.org/file/bot"
+DEFAULT_STORE_PATH = Path("data/rls-bot.sqlite3")
+STORE_OFF = {"off", "none", "no", "false", "0"}
 
 
 class SettingsError(ValueError):
@@ -36,6 +38,8 @@ class Settings:
     flood_messages: int = 20
     flood_seconds: float = 60.0
     log_level: str = "INFO"
+    store_path: Path | None = None  # None: count nothing (tests); load_settings sets a default
+    suggestion_retention_days: int = 90
 
     @property
     def masked_token(self) -> str:
@@ -102,6 +106,11 @@ def load_settings(env: Mapping[str, str] | None = None,
         if not url.startswith(("http://", "https://")):
             raise SettingsError(f"{name} must start with http:// or https://, got {url!r}")
     knowledge = env.get("KNOWLEDGE_DIR", "").strip()
+    store = env.get("STORE_PATH", "").strip()
+    store_path = None if store.lower() in STORE_OFF else Path(store or DEFAULT_STORE_PATH)
+    retention = _int(env, "SUGGESTION_RETENTION_DAYS", 90)
+    if retention < 1:
+        raise SettingsError("SUGGESTION_RETENTION_DAYS must be at least 1")
     level = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise SettingsError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {level!r}")
@@ -119,4 +128,6 @@ def load_settings(env: Mapping[str, str] | None = None,
         flood_messages=_int(env, "FLOOD_MAX_MESSAGES", 20),
         flood_seconds=_float(env, "FLOOD_WINDOW_SECONDS", 60.0),
         log_level=level,
+        store_path=store_path,
+        suggestion_retention_days=retention,
     )

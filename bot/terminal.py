@@ -38,22 +38,26 @@ def format_reply(reply: Reply, *, numbered: bool = True, with_details: bool = Fa
 
 
 def chat(engine: Engine, stdin: TextIO, stdout: TextIO, *, intro: str = "") -> int:
-    """A conversation: type a question, or a number to press that button; 'quit' ends it."""
+    """A conversation: type a question, or a number to press that button; 'quit' ends it.
+
+    Returns how many lines the person typed (0: standard input was empty)."""
     kb = engine.kb
     if intro:
         print(intro, file=stdout)
     current = menus.main_menu(kb, welcome=True)
     print(format_reply(current), file=stdout)
+    typed = 0
     while True:
         print("\n> ", end="", file=stdout, flush=True)
         line = stdin.readline()
         if not line:
             print("\nBye!", file=stdout)
-            return 0
+            return typed
+        typed += 1
         text = line.strip()
         if text.lower() in {"quit", "exit", "/quit", "/exit", "q"}:
             print("Bye! Take care.", file=stdout)
-            return 0
+            return typed
         buttons: tuple[Button, ...] = current.all_buttons
         reply: Reply | None
         if text.isdigit() and 1 <= int(text) <= len(buttons):

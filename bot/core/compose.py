@@ -55,11 +55,11 @@ def answer(kb: KnowledgeBase, intent: Intent, *, feedback: bool = False,
     buttons.extend(related_buttons(kb, intent))
     buttons.extend(extra)
     keyboard = rows(buttons)
-    if feedback and intent.medical:
+    if feedback and intent.medical:  # "Was this helpful?", just above the menu button
         keyboard = (
+            *keyboard,
             (Button(FEEDBACK_ROW[0], actions.feedback("up", intent.id)),
              Button(FEEDBACK_ROW[1], actions.feedback("down", intent.id))),
-            *keyboard,
         )
     keyboard = (*keyboard, (MENU_BUTTON,))
     text = intent.answer

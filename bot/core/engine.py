@@ -50,7 +50,10 @@ class Engine:
             decision = self.matcher.decide(
                 normalized, safety.allowed,
                 threshold=self.kb.matching.conversation_threshold if conversation else None,
-                excluded=safety.excluded)
+                excluded=safety.excluded,
+                # Small talk must be mostly explained by an example: "how much of my sleep"
+                # shares one word with "thanks so much" and is not a thank-you.
+                min_recall=self.kb.matching.conversation_recall if conversation else 0.0)
             if safety.verdict == "narrow":
                 decision = replace(decision, why=replace(decision.why, rule=safety.rule))
         return Result(decision, self.reply_for(decision, feedback=feedback), truncated)

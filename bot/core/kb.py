@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,16 @@ import yaml
 
 from bot.core.normalize import Normalizer, to_plain
 
-DEFAULT_DIR = Path(__file__).resolve().parents[2] / "knowledge"
+
+def _default_dir() -> Path:
+    """The bundled knowledge base: next to the source tree (a checkout, ``pip install -e``),
+    or where ``pip install .`` puts it (``<prefix>/share/rls-bot/knowledge``)."""
+    checkout = Path(__file__).resolve().parents[2] / "knowledge"
+    installed = Path(sys.prefix) / "share" / "rls-bot" / "knowledge"
+    return checkout if checkout.is_dir() or not installed.is_dir() else installed
+
+
+DEFAULT_DIR = _default_dir()
 
 MIN_EXAMPLES = 10
 MAX_ID_LENGTH = 40  # "i:more:" + id must fit Telegram's 64-byte callback_data
@@ -121,6 +131,7 @@ class MatchingSettings:
     max_suggestions: int = 3
     conversation_threshold: float = 50.0
     urgent_threshold: float = 60.0
+    conversation_recall: float = 0.6
 
 
 @dataclass(frozen=True)
@@ -378,7 +389,7 @@ def _load_meta(root: Path, out: _Collector) -> tuple[str, dict[str, str], Matchi
     settings = MatchingSettings()
     values: dict[str, float] = {}
     for key in ("answer_threshold", "suggest_threshold", "margin", "max_suggestions",
-                "conversation_threshold", "urgent_threshold"):
+                "conversation_threshold", "urgent_threshold", "conversation_recall"):
         value = raw.get(key, getattr(settings, key)) if isinstance(raw, dict) else None
         if not isinstance(value, int | float) or isinstance(value, bool) or not 0 <= value <= 100:
             out.add(file, "must be a number from 0 to 100", field_=f"matching.{key}")
@@ -394,6 +405,8 @@ def _load_meta(root: Path, out: _Collector) -> tuple[str, dict[str, str], Matchi
         conversation_threshold=float(values.get("conversation_threshold",
                                                 settings.conversation_threshold)),
         urgent_threshold=float(values.get("urgent_threshold", settings.urgent_threshold)),
+        conversation_recall=float(values.get("conversation_recall",
+                                             settings.conversation_recall * 100)) / 100,
     )
     for key, text in [("disclaimer", disclaimer), *messages.items()]:
         if DOSE_PATTERN.search(text):

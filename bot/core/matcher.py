@@ -66,6 +66,7 @@ class Candidate:
     intent_id: str
     score: float
     example: str
+    recall: float = 1.0  # share of the question's word weight the best example explains
 
 
 @dataclass(frozen=True)
@@ -224,24 +225,28 @@ class Matcher:
                 recall = common / query_weight
                 precision = common / self._examples[idx].weight
                 scored.append((2 * recall * precision / (recall + precision), idx))
-            best_score, best_text = 0.0, ""
+            best_score, best_text, best_recall = 0.0, "", 0.0
             for f_score, idx in heapq.nlargest(EXAMPLE_SHORTLIST, scored):
                 example = self._examples[idx]
                 fuzzy = fuzz.token_sort_ratio(query_joined, example.joined) / 100.0
                 score = (1 - FUZZY_SHARE) * f_score + FUZZY_SHARE * fuzzy
                 if score > best_score:
                     best_score, best_text = score, example.text
+                    best_recall = shared[idx] / query_weight
             share = coverage[intent_id] / query_weight
             total = 100 * ((1 - COVERAGE_SHARE) * best_score + COVERAGE_SHARE * share)
-            ranked.append(Candidate(intent_id, round(total, 1), best_text))
+            ranked.append(Candidate(intent_id, round(total, 1), best_text,
+                                    round(best_recall, 3)))
         ranked.sort(key=lambda c: (-c.score, c.intent_id))
         return ranked, why
 
     def decide(self, normalized: Normalized, allowed: frozenset[str] | None = None,
                threshold: float | None = None,
-               excluded: frozenset[str] = frozenset()) -> Decision:
-        """Answer, suggest or fall back; ``threshold`` overrides the answer threshold."""
+               excluded: frozenset[str] = frozenset(), min_recall: float = 0.0) -> Decision:
+        """Answer, suggest or fall back; ``threshold`` overrides the answer threshold, and
+        ``min_recall`` drops candidates whose best example explains less of the question."""
         ranked, why = self.rank(normalized, allowed, excluded)
+        ranked = [c for c in ranked if c.recall >= min_recall]
         settings = self._kb.matching
         # The safety rules catch urgent messages; a fuzzy resemblance to one is a second net,
         # and it must be a close one, or routine questions would get an emergency reply.

@@ -12,6 +12,9 @@ from telegram import Update
 
 from bot.core import compose
 from bot.handlers.common import Context, engine_of, question_of, send
+from bot.handlers.curation import store_of
+from bot.store import record_decision
+from bot.updates import note
 
 logger = logging.getLogger(__name__)
 
@@ -21,9 +24,13 @@ async def on_text(update: Update, context: Context) -> None:
     if message is None:
         return
     engine = engine_of(context)
-    result = engine.ask(question_of(message))
+    store = store_of(context)
+    result = engine.ask(question_of(message), feedback=store is not None)
+    decision = result.decision
     # What was decided, never what was asked: /privacy promises no message text is kept.
-    logger.debug("%s %s", result.decision.kind, result.decision.intent_id)
+    note(intent=decision.intent_id, decision=decision.kind)
+    record_decision(store, decision.kind, decision.intent_id,
+                    tuple(c.intent_id for c in decision.candidates))
     if result.truncated and result.reply.kind != "urgent":
         await send(update, compose.notice(engine.kb, "too_long", with_menu=False))
     await send(update, result.reply)

@@ -8,10 +8,18 @@ fresh main menu.
 
 from __future__ import annotations
 
-from telegram import Update
+import contextlib
+
+from telegram import CallbackQuery, Update
+from telegram.error import TelegramError
 
 from bot.core import actions, compose, menus
+from bot.core.reply import Reply
 from bot.handlers.common import Context, answer_query, edit, kb_of, send
+from bot.handlers.curation import store_of
+from bot.render import render
+from bot.store import record_action
+from bot.updates import note
 
 
 async def on_menu(update: Update, context: Context) -> None:
@@ -42,11 +50,24 @@ async def on_button(update: Update, context: Context) -> None:
     kb = kb_of(context)
     action = actions.decode(query.data)
     reply = menus.for_action(kb, action) if action else None
+    if action is not None and reply is not None:
+        note(intent=reply.intent_id or action.arg or None, decision=f"{action.ns}:{action.verb}")
+        record_action(store_of(context), action.ns, action.verb, action.arg)
     if reply is None:  # stale or forged button
+        note(decision="stale_button")
         await answer_query(query, kb.messages["stale_button"])
         await send(update, compose.notice(kb, "stale_button"))
-    elif reply.kind == "notice":  # e.g. "thanks for the feedback": a toast, keep the answer
+    elif reply.kind == "notice":  # "thanks for the feedback": a toast, keep the answer
         await answer_query(query, reply.text)
+        if action is not None and action.ns == "f":
+            await drop_feedback_buttons(query, compose.answer(kb, kb.intents[action.arg]))
     else:
         await answer_query(query)
         await edit(update, reply)
+
+
+async def drop_feedback_buttons(query: CallbackQuery, answer: Reply) -> None:
+    """After a 👍/👎, show the answer's keyboard without the vote row: one answer, one vote."""
+    # Too old to edit, or already edited: the vote still counted.
+    with contextlib.suppress(TelegramError):
+        await query.edit_message_reply_markup(render(answer).keyboard)

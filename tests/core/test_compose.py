@@ -88,7 +88,9 @@ def test_urgent_reply_stands_alone(kb: KnowledgeBase, engine: Engine) -> None:
 
 def test_feedback_buttons_only_when_asked_and_medical(kb: KnowledgeBase) -> None:
     medical = compose.answer(kb, kb.intents["gabapentin_efficacy"], feedback=True)
-    assert datas(medical)[:2] == ["f:up:gabapentin_efficacy", "f:down:gabapentin_efficacy"]
+    # The vote row sits just above the menu button, the last row.
+    assert datas(medical)[-3:] == ["f:up:gabapentin_efficacy", "f:down:gabapentin_efficacy",
+                                   "m:main"]
     assert not any(d.startswith("f:") for d in
                    datas(compose.answer(kb, kb.intents["gabapentin_efficacy"])))
     assert not any(d.startswith("f:") for d in

@@ -104,7 +104,8 @@ async def test_did_you_mean_tap_answers_and_asks_for_feedback(
     assert "👍 Helpful" in user.labels
     answer_text = user.text
     await user.click("👍 Helpful")
-    assert [c.method for c in user.last] == ["answerCallbackQuery"]  # a toast, answer kept
+    # A toast, and the vote row goes away; the answer text stays as it was.
+    assert [c.method for c in user.last] == ["answerCallbackQuery", "editMessageReplyMarkup"]
     assert user.last[0].params["text"] == "Thank you for the feedback!"
     assert user.last_keyboard().text == answer_text
 
@@ -272,7 +273,8 @@ async def test_set_my_commands_at_start_up(fake: object, user: Driver) -> None:
     [call] = user.fake.named("setMyCommands")
     names = [c["command"] for c in call.params["commands"]]
     assert names == ["start", "help", "menu", "tips", "guidelines", "sources", "about",
-                     "privacy"]
+                     "privacy", "suggest"]
+    assert "stats" not in names and "reload" not in names  # admin commands stay hidden
     assert all(c["description"] for c in call.params["commands"])
 
 

@@ -1,0 +1,88 @@
+"""/stats and /reload for the people in ADMIN_USER_IDS, and the SIGHUP reload.
+
+For anyone else the two commands behave exactly like a command the bot does not have, so
+they reveal nothing. A reload validates the knowledge base on disk first and swaps the
+engine in one assignment: a broken edit is refused, the admin sees every problem, and the
+old knowledge base keeps answering.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import MutableMapping
+from pathlib import Path
+from typing import Any, cast
+
+from telegram import Update
+from telegram.constants import ChatType
+
+from bot.config import Settings
+from bot.core.engine import Engine
+from bot.core.kb import KnowledgeBaseError, load_knowledge_base
+from bot.core.reply import Reply
+from bot.handlers.common import ENGINE_KEY, Context, engine_of, send
+from bot.handlers.curation import store_of
+from bot.handlers.menus import on_unknown_command
+from bot.store import format_report
+
+logger = logging.getLogger(__name__)
+
+SETTINGS_KEY = "settings"
+STATS_DAYS = 7
+
+
+def is_admin(update: Update, context: Context) -> bool:
+    settings = cast(Settings | None, context.bot_data.get(SETTINGS_KEY))
+    user = update.effective_user
+    return bool(settings and user and user.id in settings.admin_user_ids)
+
+
+async def as_unknown(update: Update, context: Context) -> None:
+    """What a command we do not have gets: the menu in a private chat, silence in groups."""
+    chat = update.effective_chat
+    if chat is not None and chat.type == ChatType.PRIVATE:
+        await on_unknown_command(update, context)
+
+
+async def reload_knowledge(bot_data: MutableMapping[Any, Any],
+                           directory: Path | None = None) -> KnowledgeBaseError | None:
+    """Load, validate and index off the event loop, then swap; the problems, or None."""
+    current: Engine = bot_data[ENGINE_KEY]
+    folder = directory or current.kb.directory
+    try:
+        engine = await asyncio.to_thread(lambda: Engine(load_knowledge_base(folder)))
+    except KnowledgeBaseError as exc:
+        logger.warning("reload refused, the old knowledge base keeps serving: %d problem(s)",
+                       len(exc.problems))
+        return exc
+    bot_data[ENGINE_KEY] = engine  # one assignment: updates in flight keep the old engine
+    logger.info("knowledge base reloaded from %s: %d intents", folder, len(engine.kb.intents))
+    return None
+
+
+async def on_reload(update: Update, context: Context) -> None:
+    if not is_admin(update, context):
+        await as_unknown(update, context)
+        return
+    problem = await reload_knowledge(context.bot_data)
+    if problem is None:
+        kb = engine_of(context).kb
+        examples = sum(len(i.examples) for i in kb.intents.values())
+        text = f"Reloaded: {len(kb.intents)} intents, {examples} examples."
+    else:
+        text = f"Reload refused; the previous knowledge base is still answering.\n\n{problem}"
+    await send(update, Reply("notice", text))
+
+
+async def on_stats(update: Update, context: Context) -> None:
+    if not is_admin(update, context):
+        await as_unknown(update, context)
+        return
+    store = store_of(context)
+    if store is None:
+        text = "Counting is off (STORE_PATH=off)."
+    else:
+        report = await asyncio.to_thread(store.report, STATS_DAYS)
+        text = format_report(report)
+    await send(update, Reply("notice", text))
