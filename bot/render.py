@@ -74,12 +74,23 @@ def to_html(reply: Reply) -> str:
 def inline_html(reply: Reply, *, limit: int = MAX_MESSAGE_CHARS) -> str:
     """One message for an inline result: the text is shortened, never the sources or
     the disclaimer, when the whole reply would not fit in a single message."""
-    text = reply.text
-    while True:
-        chunks = render(replace(reply, text=text), limit=limit).chunks
-        if len(chunks) == 1 or not text:
-            return chunks[0]
-        text = shorten(text, max(0, len(text) - 200))
+    chunks = render(reply, limit=limit).chunks
+    if len(chunks) == 1:
+        return chunks[0]
+
+    def fits(length: int) -> bool:
+        return len(render(replace(reply, text=shorten(reply.text, length)),
+                          limit=limit).chunks) == 1
+
+    # Binary search for the longest text that still fits: a few renders, whatever the size.
+    low, high = 0, len(reply.text)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if fits(middle):
+            low = middle
+        else:
+            high = middle - 1
+    return render(replace(reply, text=shorten(reply.text, low)), limit=limit).chunks[0]
 
 
 def shorten(text: str, max_chars: int) -> str:

@@ -146,10 +146,10 @@ def test_ask_with_a_missing_directory(tmp_path: Path) -> None:
 
 def test_chat_menus_and_questions(kb: KnowledgeBase) -> None:
     script = "\n".join([
-        "2",  # main menu: Self-care tips -> tip 1
+        "3",  # main menu: Self-care tips -> tip 1
         "1",  # tip 1: Next -> tip 2
         "menu",
-        "3",  # main menu: Guidelines
+        "4",  # main menu: Guidelines
         "1",  # AASM
         "does gabapentin help rls",
         "99",  # no such button: read as a question
@@ -159,7 +159,7 @@ def test_chat_menus_and_questions(kb: KnowledgeBase) -> None:
     assert code == 0
     text = flat(out)
     assert flat(kb.messages["welcome"]) in text
-    assert "[1] 💬 Ask a question" in out and "[5] 📚 Sources" in out
+    assert "[1] 💬 Ask a question" in out and "[6] 📚 Sources" in out
     assert "(Tip 1 of 7)" in out and "(Tip 2 of 7)" in out
     assert flat(kb.intents[kb.tips[1]].answer) in text
     assert kb.messages["guidelines_intro"] in out

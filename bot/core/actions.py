@@ -16,7 +16,8 @@ _ARG = re.compile(r"[a-z0-9_]*")
 
 # namespace -> verbs it accepts
 SCHEMA: dict[str, frozenset[str]] = {
-    "m": frozenset({"main", "tips", "guidelines", "about", "sources", "ask"}),  # menus
+    "m": frozenset({"main", "gabapentin", "tips", "guidelines", "about", "sources",
+                    "ask"}),  # menus
     "t": frozenset({"show"}),  # self-care tip by position: t:show:3
     "i": frozenset({"show", "more", "pick"}),  # intent: answer, details, did-you-mean pick
     "f": frozenset({"up", "down"}),  # was this helpful?

@@ -17,6 +17,7 @@ from bot.core.safety import URGENT_INTENT
 MENU_BUTTON = Button("☰ Menu", actions.menu("main"))
 MAIN_MENU = (
     ("💬 Ask a question", "ask"),
+    ("💊 About gabapentin", "gabapentin"),
     ("🌿 Self-care tips", "tips"),
     ("📋 Guidelines", "guidelines"),
     ("🦵 About RLS", "about"),
@@ -88,7 +89,7 @@ def suggest(kb: KnowledgeBase, candidates: Sequence[Candidate]) -> Reply:
 
 def main_menu_buttons() -> tuple[tuple[Button, ...], ...]:
     buttons = [Button(label, actions.menu(name)) for label, name in MAIN_MENU]
-    return (tuple(buttons[:1]), tuple(buttons[1:3]), tuple(buttons[3:5]))
+    return (tuple(buttons[:2]), tuple(buttons[2:4]), tuple(buttons[4:]))
 
 
 def fallback(kb: KnowledgeBase, message_key: str = "fallback") -> Reply:

@@ -56,6 +56,8 @@ class Engine:
                 min_recall=self.kb.matching.conversation_recall if conversation else 0.0)
             if safety.verdict == "narrow":
                 decision = replace(decision, why=replace(decision.why, rule=safety.rule))
+                if decision.kind != "answer" and safety.default:
+                    decision = replace(decision, kind="answer", intent_id=safety.default)
         return Result(decision, self.reply_for(decision, feedback=feedback), truncated)
 
     def reply_for(self, decision: Decision, *, feedback: bool = False) -> Reply:

@@ -172,6 +172,7 @@ class KnowledgeBase:
     tips: tuple[str, ...]
     guidelines: tuple[str, ...]
     about: tuple[str, ...]
+    gabapentin: tuple[str, ...]
     directory: Path
     normalizer: Normalizer = field(compare=False, repr=False)
 
@@ -496,7 +497,7 @@ def _load_menus(root: Path, intents: Mapping[str, Intent],
                 out: _Collector) -> dict[str, tuple[str, ...]]:
     data = _read_yaml(root / "menus.yml", root, out) or {}
     menus: dict[str, tuple[str, ...]] = {}
-    for key in ("tips", "guidelines", "about"):
+    for key in ("tips", "guidelines", "about", "gabapentin"):
         ids = _string_list(data.get(key), "menus.yml", None, key, out)
         if not ids:
             out.add("menus.yml", "must list at least one intent id", field_=key)
@@ -563,5 +564,6 @@ def load_knowledge_base(directory: Path | str | None = None) -> KnowledgeBase:
         synonyms=MappingProxyType(synonyms), stopwords=stopwords, disclaimer=disclaimer,
         messages=MappingProxyType(messages), matching=matching, safety=safety,
         tips=menus["tips"], guidelines=menus["guidelines"], about=menus["about"],
+        gabapentin=menus["gabapentin"],
         directory=root, normalizer=normalizer,
     )

@@ -68,6 +68,13 @@ def about_menu(kb: KnowledgeBase) -> Reply:
                  buttons=(*rows(buttons), (MENU_BUTTON,)))
 
 
+def gabapentin_menu(kb: KnowledgeBase) -> Reply:
+    buttons = [Button(kb.intents[i].title, actions.intent("show", i))
+               for i in kb.gabapentin]
+    return Reply("menu", "Gabapentin and RLS: pick a question.",
+                 buttons=(*rows(buttons), (MENU_BUTTON,)))
+
+
 def sources_list(kb: KnowledgeBase) -> Reply:
     return Reply("info", kb.messages["sources_intro"], sources=source_refs(kb, kb.sources),
                  buttons=((MENU_BUTTON,),))
@@ -80,6 +87,7 @@ def named(kb: KnowledgeBase, name: str) -> Reply | None:
         "tips": lambda: tip(kb, 1),
         "guidelines": lambda: guidelines_menu(kb),
         "about": lambda: about_menu(kb),
+        "gabapentin": lambda: gabapentin_menu(kb),
         "sources": lambda: sources_list(kb),
         "ask": lambda: ask_prompt(kb),
     }

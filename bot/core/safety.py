@@ -35,6 +35,7 @@ class SafetyCheck:
     intent_id: str | None = None
     allowed: frozenset[str] | None = None
     excluded: frozenset[str] = frozenset()
+    default: str | None = None  # what a narrowed question gets when nothing matches well
     rule: str | None = None
     dose_question: bool = False
 
@@ -69,8 +70,9 @@ def check(normalized: Normalized, rules: SafetyRules) -> SafetyCheck:
     if about_gabapentin and rules.interaction.search(canonical):
         return SafetyCheck("narrow", allowed=rules.interaction_intents, rule="interaction",
                            dose_question=dose_question)
-    if about_gabapentin and (other := _mentions(rules.rls_specific_medicines, canonical)):
-        # Gabapentin next to another RLS medicine: a comparison, a switch or a combination.
+    if about_gabapentin and rules.medicine_topics.search(canonical) and (
+            other := _mentions(rules.rls_specific_medicines, canonical)):
+        # Gabapentin next to another RLS medicine, asked as a choice between them.
         return SafetyCheck("narrow", allowed=rules.medicine_topic_intents | BOTH_MEDICINES,
                            rule=f"gabapentin_and:{other}", dose_question=dose_question)
 
@@ -89,7 +91,7 @@ def check(normalized: Normalized, rules: SafetyRules) -> SafetyCheck:
                 rules.medicine_topics.search(canonical):
             return SafetyCheck("narrow", allowed=rules.medicine_topic_intents,
                                rule=f"other_medicine_topic:{specific or general}",
-                               dose_question=dose_question)
+                               default=OTHER_MEDICATIONS, dose_question=dose_question)
         if specific or (general and rules.legs_context.search(canonical)):
             # Another RLS medicine: the other-medications answer says what the guidelines
             # say about it; never a gabapentin answer that was not written for it.

@@ -119,10 +119,11 @@ def test_fallback_offers_the_main_menu(kb: KnowledgeBase, key: str) -> None:
 # ------------------------------------------------------------------------------ menus
 
 
-def test_main_menu_has_five_buttons(kb: KnowledgeBase) -> None:
+def test_main_menu_has_six_buttons(kb: KnowledgeBase) -> None:
     reply = menus.main_menu(kb)
     assert reply.text == kb.messages["menu"]
-    assert datas(reply) == ["m:ask", "m:tips", "m:guidelines", "m:about", "m:sources"]
+    assert datas(reply) == ["m:ask", "m:gabapentin", "m:tips", "m:guidelines", "m:about",
+                            "m:sources"]
     assert menus.main_menu(kb, welcome=True).text == kb.messages["welcome"]
 
 

@@ -12,8 +12,8 @@ from bot.render import MAX_MESSAGE_CHARS, telegram_length
 from tests.telegram.conftest import assert_telegram_html
 from tests.telegram.fake import BOT_ID, BOT_USERNAME, Driver
 
-MAIN_MENU = ["💬 Ask a question", "🌿 Self-care tips", "📋 Guidelines", "🦵 About RLS",
-             "📚 Sources"]
+MAIN_MENU = ["💬 Ask a question", "💊 About gabapentin", "🌿 Self-care tips", "📋 Guidelines",
+             "🦵 About RLS", "📚 Sources"]
 
 
 async def test_start_shows_welcome_and_main_menu(user: Driver, kb: KnowledgeBase) -> None:
