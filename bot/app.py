@@ -70,6 +70,7 @@ CONCURRENT_UPDATES = 64
 
 FLUSH_SECONDS = 5
 FLUSH_TASK_KEY = "store_flush_task"
+FLOOD_KEY = "flood_guard"
 SIGNALS_KEY = "install_signals"  # set by run_bot only: tests must not own process signals
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -118,6 +119,7 @@ def register_handlers(app: BotApplication, settings: Settings) -> None:
     # -1: the flood guard sees every update first and may stop it (ApplicationHandlerStop).
     flood = guard.FloodGuard(settings.flood_messages, settings.flood_seconds,
                              exempt=settings.admin_user_ids)
+    app.bot_data[FLOOD_KEY] = flood  # tests reach its clock here
     app.add_handler(TypeHandler(Update, flood.on_update), group=-1)
     # 1. Commands, also as /cmd@botname in groups; new messages only, edits are ignored.
     for name, _, callback in COMMANDS:

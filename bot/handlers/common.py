@@ -2,17 +2,22 @@
 
 Handlers stay a few lines each (extract -> core -> render -> send) because the Telegram
 chores live here once: splitting into chunks, quoting in groups, editing a menu in place,
-and shrugging off the harmless errors Telegram returns for double taps and old buttons.
+retrying what the network lost, and shrugging off the harmless errors Telegram returns for
+double taps and old buttons.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from typing import Any, cast
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import Any, TypeVar, cast
 
+import httpx
 from telegram import CallbackQuery, Message, MessageEntity, Update
 from telegram.constants import ChatType
-from telegram.error import BadRequest
+from telegram.error import BadRequest, NetworkError
 from telegram.ext import CallbackContext, ExtBot, filters
 
 from bot.core.engine import Engine
@@ -26,6 +31,12 @@ ENGINE_KEY = "engine"
 """``bot_data`` key of the core :class:`Engine`: the one service handlers reach for."""
 
 Context = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]
+
+T = TypeVar("T")
+
+RETRY_DELAYS: tuple[float, ...] = (0.5, 1.0)
+"""Pauses before the second and third attempt of a Bot API call that failed in transit:
+three attempts, 1.5 s of waiting at most. Read at call time, so tests can set zeros."""
 
 
 def engine_of(context: Context) -> Engine:
@@ -88,6 +99,50 @@ def question_of(message: Message) -> str:
     return " ".join(text.split())
 
 
+def transient(exc: BaseException) -> bool:
+    """A failure in transit worth another try: a timeout, a dropped connection, a 5xx.
+
+    PTB raises ``NetworkError`` for all of these, but ``BadRequest`` is a subclass of it
+    and is permanent (the same request fails the same way). ``Forbidden`` (blocked) is
+    permanent too, and ``RetryAfter`` (429) is the rate limiter's to wait out; neither is a
+    ``NetworkError``.
+    """
+    return isinstance(exc, NetworkError) and not isinstance(exc, BadRequest)
+
+
+async def with_retries(call: Callable[[], Awaitable[T]], what: str) -> T:
+    """``call()``, tried again after each ``RETRY_DELAYS`` pause while it fails in transit.
+
+    Each Bot API call is retried on its own (one chunk, one edit), never a whole reply, so
+    a retry cannot repeat the chunks that did arrive. The last failure is raised to the
+    handler, and so to the error handler.
+
+    At least once, not exactly once: a timeout does not always mean Telegram missed the
+    request. PTB raises the same ``TimedOut`` for every kind of timeout, keeping httpx's
+    as its ``__cause__``: a connect or pool timeout never left us and a write timeout never
+    arrived whole, so retrying those is safe, but a *read* timeout (and perhaps a 5xx from
+    Telegram's front end) can come after Telegram accepted a message. The Bot API has no
+    idempotency key for ``sendMessage``, so nothing can tell that case apart; retrying may
+    then show the answer twice. We accept that: a repeated answer is harmless, whereas not
+    retrying would lose the answer and the error handler would send "something went wrong"
+    after an answer that may have arrived. Edits are idempotent (a repeat is "message is
+    not modified") and a repeated callback answer is only refused, so only sends can repeat.
+    """
+    delays = iter(RETRY_DELAYS)
+    while True:
+        try:
+            return await call()
+        except NetworkError as exc:
+            delay = next(delays, None)
+            if not transient(exc) or delay is None:
+                raise
+            maybe_sent = isinstance(exc.__cause__, httpx.ReadTimeout)
+            logger.warning("%s failed (%s: %s)%s; retrying in %.1f s", what,
+                           type(exc).__name__, exc,
+                           ", it may have arrived" if maybe_sent else "", delay)
+            await asyncio.sleep(delay)
+
+
 async def send(update: Update, reply: Reply) -> None:
     """Send a reply to the chat the update came from; in groups, quote the asker."""
     message = update.effective_message
@@ -96,7 +151,8 @@ async def send(update: Update, reply: Reply) -> None:
         return
     quote = message.chat.type != ChatType.PRIVATE and update.callback_query is None
     for n, (text, markup) in enumerate(render(reply).messages()):
-        await message.reply_text(text, reply_markup=markup, do_quote=quote and n == 0)
+        await with_retries(partial(message.reply_text, text, reply_markup=markup,
+                                   do_quote=quote and n == 0), "sendMessage")
 
 
 async def edit(update: Update, reply: Reply) -> None:
@@ -104,30 +160,45 @@ async def edit(update: Update, reply: Reply) -> None:
 
     A double tap makes Telegram answer "message is not modified": harmless, ignored. A
     message that can no longer be edited (too old, deleted) gets the reply as a new one.
+    "Not modified" on a *retry* means our own first attempt arrived after all, so the rest
+    of the reply still follows.
     """
     query = update.callback_query
     if query is None:
         return
     messages = render(reply).messages()
     first_text, first_markup = messages[0]  # the keyboard only if this is the last one
+    attempts = 0
+
+    async def edit_first() -> object:
+        nonlocal attempts
+        attempts += 1
+        return await query.edit_message_text(first_text, reply_markup=first_markup)
+
     try:
-        await query.edit_message_text(first_text, reply_markup=first_markup)
+        await with_retries(edit_first, "editMessageText")
     except BadRequest as exc:
-        if "not modified" in str(exc).lower():
+        if "not modified" not in str(exc).lower():
+            logger.info("cannot edit message, sending a new one: %s", exc)
+            await send(update, reply)
             return
-        logger.info("cannot edit message, sending a new one: %s", exc)
-        await send(update, reply)
-        return
+        if attempts == 1:  # a double tap: the first tap sends the rest
+            return
     message = query.message
     if isinstance(message, Message):
         for text, markup in messages[1:]:
-            await message.reply_text(text, reply_markup=markup)
+            await with_retries(partial(message.reply_text, text, reply_markup=markup),
+                               "sendMessage")
 
 
 async def answer_query(query: CallbackQuery, text: str | None = None) -> None:
     """Stop the button's spinner. Telegram rejects answers to queries older than about 15
-    seconds (e.g. after a restart); the user has nothing to gain from an error then."""
+    seconds (e.g. after a restart); the user has nothing to gain from an error then, nor
+    when the network keeps failing: the spinner stops by itself, and the edit that follows
+    has its own retries."""
     try:
-        await query.answer(text)
+        await with_retries(partial(query.answer, text), "answerCallbackQuery")
     except BadRequest as exc:
         logger.debug("callback query not answered: %s", exc)
+    except NetworkError as exc:
+        logger.warning("callback query not answered: %s", exc)

@@ -7,6 +7,8 @@ the urgent article alone: nothing else may be offered next to "call now".
 
 from __future__ import annotations
 
+from functools import partial
+
 from telegram import (
     InlineQueryResultArticle,
     InlineQueryResultsButton,
@@ -19,7 +21,7 @@ from telegram.constants import ParseMode
 from bot.core import compose
 from bot.core.kb import KnowledgeBase
 from bot.core.reply import Reply
-from bot.handlers.common import Context, engine_of
+from bot.handlers.common import Context, engine_of, with_retries
 from bot.render import inline_html, shorten
 
 CACHE_SECONDS = 10
@@ -72,5 +74,6 @@ async def on_inline(update: Update, context: Context) -> None:
     result = engine.ask(text) if text else None
     candidates = tuple(c.intent_id for c in result.decision.candidates) if result else ()
     replies = replies_for(engine.kb, result.reply if result else None, candidates)
-    await inline_query.answer([article(engine.kb, r) for r in replies],
-                              cache_time=CACHE_SECONDS, is_personal=True, button=OPEN_CHAT)
+    articles = [article(engine.kb, r) for r in replies]
+    await with_retries(partial(inline_query.answer, articles, cache_time=CACHE_SECONDS,
+                               is_personal=True, button=OPEN_CHAT), "answerInlineQuery")

@@ -9,13 +9,14 @@ fresh main menu.
 from __future__ import annotations
 
 import contextlib
+from functools import partial
 
 from telegram import CallbackQuery, Update
 from telegram.error import TelegramError
 
 from bot.core import actions, compose, menus
 from bot.core.reply import Reply
-from bot.handlers.common import Context, answer_query, edit, kb_of, send
+from bot.handlers.common import Context, answer_query, edit, kb_of, send, with_retries
 from bot.handlers.curation import store_of
 from bot.render import render
 from bot.store import record_action
@@ -70,4 +71,5 @@ async def drop_feedback_buttons(query: CallbackQuery, answer: Reply) -> None:
     """After a 👍/👎, show the answer's keyboard without the vote row: one answer, one vote."""
     # Too old to edit, or already edited: the vote still counted.
     with contextlib.suppress(TelegramError):
-        await query.edit_message_reply_markup(render(answer).keyboard)
+        await with_retries(partial(query.edit_message_reply_markup, render(answer).keyboard),
+                           "editMessageReplyMarkup")

@@ -3,7 +3,9 @@
 ``FakeTelegram`` replaces PTB's HTTP transport (a ``BaseRequest``, like PTB's own
 ``OfflineRequest``): it records every Bot API call with its decoded parameters and answers
 with canned JSON, so the real application, handlers, filters and rate limiter all run.
-``Driver`` turns that into a user's session: ``send("/start")``, ``click("Next ▶")``.
+``Fault``s scripted per method play a flaky network and an overloaded Telegram (429, 5xx,
+timeouts). ``Driver`` turns that into a user's session: ``send("/start")``,
+``click("Next ▶")``.
 """
 
 from __future__ import annotations
@@ -13,11 +15,14 @@ import itertools
 import json
 import re
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
+import httpx
 from telegram import Update
+from telegram.error import TimedOut
 from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
@@ -37,6 +42,12 @@ class Call:
     method: str
     params: dict[str, Any]
     result: Any = None
+    status: int = 200  # the HTTP status Telegram answered with
+
+    @property
+    def delivered(self) -> bool:
+        """Telegram accepted it: for a send, the person sees the message."""
+        return self.status == 200
 
     @property
     def text(self) -> str:
@@ -64,6 +75,47 @@ class Call:
         return int(self.result["message_id"])
 
 
+@dataclass(frozen=True)
+class Fault:
+    """One scripted failure of a Bot API call, played instead of (or after) its success."""
+
+    status: int  # HTTP status Telegram answers with; TIMEOUT: no answer at all
+    description: str = ""
+    retry_after: int | None = None
+    arrived: bool = False  # a timeout after Telegram accepted the request
+
+    TIMEOUT: ClassVar[int] = 0
+
+    @classmethod
+    def too_many_requests(cls, retry_after: int = 1) -> Fault:
+        return cls(429, f"Too Many Requests: retry after {retry_after}", retry_after)
+
+    @classmethod
+    def server_error(cls) -> Fault:
+        return cls(500, "Internal Server Error")
+
+    @classmethod
+    def bad_gateway(cls) -> Fault:
+        return cls(502, "Bad Gateway")
+
+    @classmethod
+    def timeout(cls) -> Fault:
+        """The request never reached Telegram (PTB's TimedOut from a connect timeout)."""
+        return cls(cls.TIMEOUT, "Timed out")
+
+    @classmethod
+    def lost_answer(cls) -> Fault:
+        """Telegram accepted the request, but its answer never came back (read timeout)."""
+        return cls(cls.TIMEOUT, "Timed out", arrived=True)
+
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"ok": False, "error_code": self.status,
+                                "description": self.description}
+        if self.retry_after is not None:
+            body["parameters"] = {"retry_after": self.retry_after}
+        return body
+
+
 def bot_user(username: str = BOT_USERNAME) -> dict[str, Any]:
     return {"id": BOT_ID, "is_bot": True, "first_name": "RLS test bot", "username": username,
             "can_join_groups": True, "can_read_all_group_messages": False,
@@ -75,8 +127,12 @@ class FakeTelegram(BaseRequest):
 
     ``fail`` maps a method name to (HTTP status, description) for its next call only, and
     ``always_fail`` for every call, to play Telegram's errors ("message is not modified",
-    401 Unauthorized...); ``raise_error`` plays a dead network. ``get_updates`` may feed
-    updates to ``run_polling``; ``on_call`` sees each recorded call (to act on start-up).
+    401 Unauthorized...); ``raise_error`` plays a dead network. ``script`` queues
+    ``Fault``s for a method's next calls (429, 5xx, timeouts), optionally for one chat only.
+    ``calls`` holds every request Telegram saw, failed ones with their ``status``;
+    ``delivered`` only those it accepted; a request that timed out before reaching Telegram
+    is in ``timed_out`` alone. ``get_updates`` may feed updates to ``run_polling``;
+    ``on_call`` sees each recorded call (to act on start-up).
     """
 
     def __init__(self, *, username: str = BOT_USERNAME) -> None:
@@ -85,6 +141,8 @@ class FakeTelegram(BaseRequest):
         self.fail: dict[str, tuple[int, str]] = {}
         self.always_fail: dict[str, tuple[int, str]] = {}
         self.raise_error: Exception | None = None
+        self.faults: dict[tuple[str, int | None], deque[Fault]] = {}
+        self.timed_out: list[Call] = []
         self.get_updates: Callable[[], Awaitable[list[dict[str, Any]]]] | None = None
         self.on_call: Callable[[Call], Awaitable[None]] | None = None
         self.latency = 0.0  # seconds each call takes, to play a real network (benchmark)
@@ -111,10 +169,17 @@ class FakeTelegram(BaseRequest):
             await asyncio.sleep(self.latency)
         if self.raise_error is not None:
             raise self.raise_error
+        fault = self._next_fault(name, params)
+        if fault is not None and fault.status == Fault.TIMEOUT and not fault.arrived:
+            self.timed_out.append(Call(name, params, None, Fault.TIMEOUT))
+            raise TimedOut() from httpx.ConnectTimeout("timed out")  # as HTTPXRequest does
+        if fault is not None and fault.status != Fault.TIMEOUT:
+            self.calls.append(Call(name, params, None, fault.status))
+            return fault.status, json.dumps(fault.body()).encode()
         failure = self.fail.pop(name, None) or self.always_fail.get(name)
         if failure is not None:
             status, description = failure
-            self.calls.append(Call(name, params, None))
+            self.calls.append(Call(name, params, None, status))
             body = {"ok": False, "error_code": status, "description": description}
             return status, json.dumps(body).encode()
         result = await self._result(name, params)
@@ -122,7 +187,24 @@ class FakeTelegram(BaseRequest):
             self.calls.append(Call(name, params, result))
             if self.on_call is not None:
                 await self.on_call(self.calls[-1])
+        if fault is not None:  # delivered, but the answer is lost on the way back
+            raise TimedOut() from httpx.ReadTimeout("timed out")
         return 200, json.dumps({"ok": True, "result": result}).encode()
+
+    # ------------------------------------------------------------------ faults
+
+    def script(self, method: str, *faults: Fault, chat_id: int | None = None) -> None:
+        """Play ``faults`` on the next calls of ``method`` (to ``chat_id`` only, if given),
+        one per call, before the calls succeed again."""
+        self.faults.setdefault((method, chat_id), deque()).extend(faults)
+
+    def _next_fault(self, name: str, params: dict[str, Any]) -> Fault | None:
+        chat_id = params.get("chat_id")
+        keys = [(name, None)] if chat_id is None else [(name, int(chat_id)), (name, None)]
+        for key in keys:
+            if queue := self.faults.get(key):
+                return queue.popleft()
+        return None
 
     async def _result(self, name: str, params: dict[str, Any]) -> Any:
         if name == "getMe":
@@ -149,6 +231,16 @@ class FakeTelegram(BaseRequest):
 
     def named(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
+
+    @property
+    def delivered(self) -> list[Call]:
+        """The calls Telegram accepted, in order."""
+        return [c for c in self.calls if c.delivered]
+
+    @property
+    def pending_faults(self) -> int:
+        """Scripted faults not played yet (a test whose faults never ran proves nothing)."""
+        return sum(len(queue) for queue in self.faults.values())
 
 
 def _utf16(text: str) -> int:
@@ -270,8 +362,8 @@ class Driver:
 
     @property
     def replies(self) -> list[Call]:
-        """Messages sent or edited by the last action."""
-        return [c for c in self.last if c.method in REPLY_METHODS]
+        """Messages sent or edited by the last action (failed attempts left out)."""
+        return [c for c in self.last if c.method in REPLY_METHODS and c.delivered]
 
     @property
     def text(self) -> str:
