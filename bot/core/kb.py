@@ -306,9 +306,14 @@ def _compile(pattern: Any, file: str, where: str, out: _Collector) -> re.Pattern
 
 def _compile_list(value: Any, file: str, where: str,
                   out: _Collector) -> tuple[re.Pattern[str], ...]:
-    compiled = (_compile(p, file, where, out) for p in _string_list(value, file, None, where,
-                                                                     out))
-    return tuple(p for p in compiled if p is not None)
+    """Each pattern is checked on its own (so a mistake is named), then all are joined into
+    one alternation: one regex search per group instead of one per pattern."""
+    compiled = [p for p in (_compile(p, file, where, out)
+                            for p in _string_list(value, file, None, where, out))
+                if p is not None]
+    if len(compiled) < 2:
+        return tuple(compiled)
+    return (re.compile("|".join(f"(?:{p.pattern})" for p in compiled)),)
 
 
 def _word_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
