@@ -28,6 +28,8 @@ test: lint
 eval: $(STAMP)
 	$(BIN)/rls-bot eval tests/data/dev_questions.yaml
 	$(BIN)/rls-bot eval tests/data/own_questions.yaml
+	$(BIN)/rls-bot eval tests/data/blind_questions.yaml
+	$(BIN)/rls-bot eval tests/data/blind3_questions.yaml
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench_core.py

@@ -15,13 +15,19 @@ from tests.conftest import DATA_DIR
 
 DEV = DATA_DIR / "dev_questions.yaml"
 OWN = DATA_DIR / "own_questions.yaml"
+BLIND = DATA_DIR / "blind_questions.yaml"
+BLIND3 = DATA_DIR / "blind3_questions.yaml"
+SETS = [DEV, OWN, BLIND, BLIND3]
+SET_IDS = ["dev", "own", "blind", "blind3"]
 
 # (file, overall, out-of-scope rejection) floors; urgent recall must always be 1.0.
-# Measured on 2026-11-24: dev 0.973 / 0.950, own 0.966 / 0.967.
-FLOORS = {DEV: (0.95, 0.95), OWN: (0.95, 0.95)}
+# Measured on 2026-11-24: dev 0.973 / 0.950, own 0.966 / 0.967, blind 0.920 / 0.920,
+# blind3 0.936 / 0.920. The blind sets were written without seeing the knowledge base;
+# they guard generalisation, so a change that only fits the dev set shows here.
+FLOORS = {DEV: (0.95, 0.95), OWN: (0.95, 0.95), BLIND: (0.90, 0.88), BLIND3: (0.90, 0.88)}
 
 
-@pytest.fixture(scope="module", params=[DEV, OWN], ids=["dev", "own"])
+@pytest.fixture(scope="module", params=SETS, ids=SET_IDS)
 def scored(request: pytest.FixtureRequest, engine: Engine) -> tuple[Path, Report]:
     path: Path = request.param
     return path, evaluate(engine, load_items(path))
@@ -54,7 +60,7 @@ def test_question_set_urgent_recall_is_total(scored: tuple[Path, Report]) -> Non
     assert not missed, f"{path.name}: urgent messages not answered urgently: {missed}"
 
 
-@pytest.mark.parametrize("path", [DEV, OWN], ids=["dev", "own"])
+@pytest.mark.parametrize("path", SETS, ids=SET_IDS)
 def test_no_reply_to_any_set_question_carries_a_dose(engine: Engine, path: Path) -> None:
     offending = []
     for item in load_items(path):
@@ -66,7 +72,7 @@ def test_no_reply_to_any_set_question_carries_a_dose(engine: Engine, path: Path)
     assert not offending
 
 
-@pytest.mark.parametrize("path", [DEV, OWN], ids=["dev", "own"])
+@pytest.mark.parametrize("path", SETS, ids=SET_IDS)
 def test_every_expected_id_is_an_intent(engine: Engine, path: Path) -> None:
     expected = {e for item in load_items(path) for e in item.expect if e}
     assert expected <= set(engine.kb.intents), expected - set(engine.kb.intents)
