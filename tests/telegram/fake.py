@@ -388,3 +388,27 @@ class Driver:
                 return {**call.result, "chat": chat}
         return {"message_id": 1, "date": int(time.time()), "chat": chat,
                 "from": bot_user(self.fake.username), "text": "Hi!"}
+
+
+def poll_then_stop(fake: FakeTelegram, updates: list[dict[str, Any]],
+                   stop: int) -> Callable[[], Awaitable[list[dict[str, Any]]]]:
+    """A ``get_updates`` for ``run_polling``: ``updates`` once, then, as soon as the bot has
+    replied (or after ~5 s), the signal ``stop`` to this process, as Ctrl+C or systemd would.
+    """
+    import os
+
+    polls = 0
+    stopping: list[bool] = []
+
+    async def get_updates() -> list[dict[str, Any]]:
+        nonlocal polls
+        polls += 1
+        if polls == 1:
+            return updates
+        await asyncio.sleep(0.01)
+        if not stopping and (fake.named("sendMessage") or polls > 500):
+            stopping.append(True)
+            os.kill(os.getpid(), stop)
+        return []
+
+    return get_updates

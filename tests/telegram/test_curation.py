@@ -28,7 +28,14 @@ from bot.core.kb import DEFAULT_DIR, KnowledgeBase
 from bot.handlers.common import ENGINE_KEY
 from bot.handlers.curation import STORE_KEY
 from bot.store import Store
-from tests.telegram.fake import OTHER_USER_ID, TOKEN, USER_ID, Driver, FakeTelegram
+from tests.telegram.fake import (
+    OTHER_USER_ID,
+    TOKEN,
+    USER_ID,
+    Driver,
+    FakeTelegram,
+    poll_then_stop,
+)
 
 ADMIN_ID = 4242
 QUESTION = "my legs crawl at night does neurontin help restless legs"
@@ -291,24 +298,12 @@ def test_sigterm_finishes_the_reply_and_flushes_counts(kb: KnowledgeBase, store_
                                                        ) -> None:
     settings = Settings(token=TOKEN, store_path=store_path)
     fake = FakeTelegram()
-    polls = 0
-    stopping: list[bool] = []
-
-    async def get_updates() -> list[dict[str, Any]]:
-        nonlocal polls
-        polls += 1
-        if polls == 1:
-            return [{"update_id": 1, "message": {
-                "message_id": 1, "date": int(time.time()), "text": QUESTION,
-                "chat": {"id": USER_ID, "type": "private"},
-                "from": {"id": USER_ID, "is_bot": False, "first_name": "Pat"}}}]
-        await asyncio.sleep(0.01)
-        if not stopping and (fake.named("sendMessage") or polls > 500):
-            stopping.append(True)
-            os.kill(os.getpid(), signal.SIGTERM)  # what systemd / docker stop send
-        return []
-
-    fake.get_updates = get_updates
+    question = {"update_id": 1, "message": {
+        "message_id": 1, "date": int(time.time()), "text": QUESTION,
+        "chat": {"id": USER_ID, "type": "private"},
+        "from": {"id": USER_ID, "is_bot": False, "first_name": "Pat"}}}
+    # SIGTERM is what systemd and docker stop send.
+    fake.get_updates = poll_then_stop(fake, [question], signal.SIGTERM)
     assert run_bot(settings, kb, request=fake, stderr=io.StringIO()) == 0
     assert len(fake.named("sendMessage")) == 1  # the reply went out, exactly once
     report = Store(store_path).report(1)

@@ -23,7 +23,7 @@ from bot import cli
 from bot.app import QUIET_LOGGERS, run_bot
 from bot.config import Settings
 from bot.core.kb import KnowledgeBase
-from tests.telegram.fake import TOKEN, USER_ID, Call, FakeTelegram
+from tests.telegram.fake import TOKEN, USER_ID, Call, FakeTelegram, poll_then_stop
 
 ENV_NAMES = ("TELEGRAM_BOT_TOKEN", "TELEGRAM_API_BASE_URL", "TELEGRAM_API_BASE_FILE_URL",
              "KNOWLEDGE_DIR", "WEBHOOK_URL", "WEBHOOK_LISTEN", "WEBHOOK_PORT", "WEBHOOK_PATH",
@@ -105,21 +105,7 @@ def test_webhook_without_url_is_one_line_and_exit_1(
 
 def test_polling_answers_and_stops_cleanly(settings: Settings, kb: KnowledgeBase) -> None:
     fake = FakeTelegram()
-    polls = 0
-    stopping: list[bool] = []
-
-    async def get_updates() -> list[dict[str, Any]]:
-        nonlocal polls
-        polls += 1
-        if polls == 1:
-            return [start_update()]
-        await asyncio.sleep(0.01)
-        if not stopping and (fake.named("sendMessage") or polls > 500):
-            stopping.append(True)
-            os.kill(os.getpid(), signal.SIGINT)  # what Ctrl+C does (once)
-        return []
-
-    fake.get_updates = get_updates
+    fake.get_updates = poll_then_stop(fake, [start_update()], signal.SIGINT)  # Ctrl+C
     assert run_bot(settings, kb, request=fake, stderr=io.StringIO()) == 0
     methods = [c.method for c in fake.calls]
     assert methods[0] == "getMe"
