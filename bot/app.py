@@ -258,6 +258,10 @@ async def check_connection(app: BotApplication, settings: Settings) -> str | Non
                 f"({_one_line(exc, settings)}). Check the network or TELEGRAM_API_BASE_URL.")
     except TelegramError as exc:
         return f"rls-bot: Telegram refused to start the bot: {_one_line(exc, settings)}"
+    except (TypeError, ValueError, KeyError) as exc:  # an answer PTB cannot parse
+        host = urlsplit(settings.api_base_url).netloc
+        return (f"rls-bot: the server at {host} does not answer like the Telegram Bot API "
+                f"({_one_line(exc, settings)}). Check TELEGRAM_API_BASE_URL.")
     return None
 
 

@@ -222,3 +222,22 @@ def test_cli_run_with_unreachable_api(clean_env: pytest.MonkeyPatch,
     assert "cannot reach the Telegram Bot API" in printed.err
     assert printed.err.count("\n") == 1
     assert TOKEN not in printed.err
+
+
+class NotQuiteBotAPI(FakeTelegram):
+    """A server that answers getMe without the fields the Bot API always sends."""
+
+    async def _result(self, name: str, params: dict[str, Any]) -> Any:
+        if name == "getMe":
+            return {"id": 1, "first_name": "x"}  # no is_bot
+        return await super()._result(name, params)
+
+
+def test_a_server_that_is_not_the_bot_api_is_one_line_and_exit_1(
+        settings: Settings, kb: KnowledgeBase) -> None:
+    err = io.StringIO()
+    assert run_bot(settings, kb, request=NotQuiteBotAPI(), stderr=err) == 1
+    message = err.getvalue()
+    assert message.count("\n") == 1
+    assert "does not answer like the Telegram Bot API" in message
+    assert TOKEN not in message and "Traceback" not in message
