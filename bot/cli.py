@@ -256,6 +256,10 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None,
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     args = build_parser().parse_args(argv)
+    if Path(".env").is_file():  # the same settings for every subcommand, as for `run`
+        from dotenv import load_dotenv
+
+        load_dotenv(".env", override=False)
     if args.command == "ask":
         return cmd_ask(args, stdin, stdout, stderr)
     if args.command == "chat":

@@ -7,13 +7,16 @@ and a curator can check an answer without a phone.
 from __future__ import annotations
 
 import textwrap
+from dataclasses import replace
 from typing import TextIO
 
-from bot.core import actions, menus
+from bot.core import actions, compose, menus
 from bot.core.engine import Engine
 from bot.core.reply import Button, Reply
 
 WIDTH = 88
+_WORDS = {"next": "next", "n": "next", "prev": "prev", "previous": "prev", "p": "prev",
+          "back": "back", "more": "more detail"}
 
 
 def format_reply(reply: Reply, *, numbered: bool = True, with_details: bool = False) -> str:
@@ -60,9 +63,17 @@ def chat(engine: Engine, stdin: TextIO, stdout: TextIO, *, intro: str = "") -> i
             return typed
         buttons: tuple[Button, ...] = current.all_buttons
         reply: Reply | None
+        named = [b for b in buttons if text.lower() in _WORDS and
+                 _WORDS[text.lower()] in b.label.lower()]
+        if named:  # "next", "prev", "back", "more": the button with that word
+            text = str(buttons.index(named[0]) + 1)
         if text.isdigit() and 1 <= int(text) <= len(buttons):
             action = actions.decode(buttons[int(text) - 1].data)
             reply = menus.for_action(kb, action) if action else None
+        elif text.isdigit():
+            reply = replace(current, text=f"Please pick a number from 1 to {len(buttons)}, "
+                            "or type a question.", title="", footer="", sources=(),
+                            disclaimer="", details="")
         elif text.lower() in {"menu", "/menu", "/start"}:
             reply = menus.main_menu(kb)
         elif text.lower() in {"/tips", "tips"}:
@@ -71,6 +82,10 @@ def chat(engine: Engine, stdin: TextIO, stdout: TextIO, *, intro: str = "") -> i
             reply = menus.guidelines_menu(kb)
         elif text.lower() in {"/sources"}:
             reply = menus.sources_list(kb)
+        elif text.lower() in {"/about", "/privacy"}:
+            reply = compose.notice(kb, text.lower().lstrip("/"))
+        elif text.lower() == "/help":
+            reply = engine.ask("help").reply
         else:
             reply = engine.ask(text).reply
         if reply is None:

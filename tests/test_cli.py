@@ -152,7 +152,7 @@ def test_chat_menus_and_questions(kb: KnowledgeBase) -> None:
         "4",  # main menu: Guidelines
         "1",  # AASM
         "does gabapentin help rls",
-        "99",  # no such button: read as a question
+        "99",  # no such button: say which numbers there are
         "quit",
     ]) + "\n"
     code, out, _ = run("chat", stdin=script)
@@ -165,7 +165,7 @@ def test_chat_menus_and_questions(kb: KnowledgeBase) -> None:
     assert kb.messages["guidelines_intro"] in out
     assert kb.intents["guideline_aasm"].title.upper() in out
     assert flat(kb.intents["gabapentin_efficacy"].answer) in text
-    assert flat(kb.messages["fallback"]) in text
+    assert "Please pick a number from 1 to" in text
     assert out.rstrip().endswith("Bye! Take care.")
 
 

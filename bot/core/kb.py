@@ -157,6 +157,10 @@ class SafetyRules:
     needs_gabapentin: frozenset[str]
     other_uses_unless: re.Pattern[str]
     weak_anchor: re.Pattern[str]
+    pregnancy: re.Pattern[str]
+    pregnancy_medicine: re.Pattern[str]
+    pregnancy_intents: frozenset[str]
+    dose_amount: re.Pattern[str]
 
 
 @dataclass(frozen=True)
@@ -373,6 +377,11 @@ def _load_safety(root: Path, out: _Collector) -> SafetyRules:
                                                       None, "medicine_topic_intents", out)),
         other_uses_unless=single("other_uses_unless"),
         weak_anchor=single("weak_anchor"),
+        pregnancy=single("pregnancy"),
+        pregnancy_medicine=single("pregnancy_medicine"),
+        pregnancy_intents=frozenset(_string_list(data.get("pregnancy_intents"), file, None,
+                                                 "pregnancy_intents", out)),
+        dose_amount=single("dose_amount"),
         needs_gabapentin=frozenset(_string_list(data.get("needs_gabapentin"), file, None,
                                                 "needs_gabapentin", out)),
     )
@@ -498,8 +507,8 @@ def _load_intents(root: Path, out: _Collector) -> dict[str, Intent]:
     return intents
 
 
-def _load_menus(root: Path, intents: Mapping[str, Intent],
-                out: _Collector) -> dict[str, tuple[str, ...]]:
+def _load_menus(root: Path, intents: Mapping[str, Intent], out: _Collector,
+                intents_read: bool = True) -> dict[str, tuple[str, ...]]:
     data = _read_yaml(root / "menus.yml", root, out) or {}
     menus: dict[str, tuple[str, ...]] = {}
     for key in ("tips", "guidelines", "about", "gabapentin"):
@@ -507,21 +516,26 @@ def _load_menus(root: Path, intents: Mapping[str, Intent],
         if not ids:
             out.add("menus.yml", "must list at least one intent id", field_=key)
         for iid in ids:
-            if iid not in intents:
+            if intents_read and iid not in intents:
                 out.add("menus.yml", f"unknown intent id '{iid}'", field_=key)
         menus[key] = tuple(i for i in ids if i in intents)
     return menus
 
 
 def _cross_check(intents: Mapping[str, Intent], sources: Mapping[str, Source],
-                 normalizer: Normalizer, out: _Collector) -> None:
+                 normalizer: Normalizer, out: _Collector, *, sources_read: bool = True,
+                 intents_read: bool = True) -> None:
+    """References between files; skipped for a file that could not be read, so one YAML
+    typo is one problem, not a hundred "unknown id" echoes of it."""
     seen: dict[str, str] = {}
     for intent in intents.values():
         for sid in intent.sources:
-            if sid not in sources:
+            if sources_read and sid not in sources:
                 out.add(intent.file, f"unknown source id '{sid}' (see sources.yml)",
                         intent.id, "sources")
         for rid in intent.related:
+            if not intents_read:
+                continue
             if rid not in intents:
                 out.add(intent.file, f"unknown intent id '{rid}'", intent.id, "related")
             elif rid == intent.id:
@@ -538,7 +552,7 @@ def _cross_check(intents: Mapping[str, Intent], sources: Mapping[str, Source],
                 out.add(intent.file, f"example {example!r} is also an example of '{owner}' "
                         "(after normalisation)", intent.id, "examples")
     for required in REQUIRED_INTENTS:
-        if required not in intents:
+        if intents_read and required not in intents:
             out.add("intents/", f"the '{required}' intent is required (safety rules answer "
                     "with it)")
 
@@ -550,18 +564,25 @@ def load_knowledge_base(directory: Path | str | None = None) -> KnowledgeBase:
     if not root.is_dir():
         out.add(str(root), "is not a directory")
         raise KnowledgeBaseError(out.problems)
+    before = len(out.problems)
     sources = _load_sources(root, out)
+    sources_read = not any(p.file == "sources.yml" and "YAML" in p.message
+                           for p in out.problems[before:])
     synonyms, stopwords = _load_synonyms(root, out)
     disclaimer, messages, matching = _load_meta(root, out)
     safety = _load_safety(root, out)
+    before = len(out.problems)
     intents = _load_intents(root, out)
-    menus = _load_menus(root, intents, out)
+    intents_read = not any(p.file.startswith("intents") and "valid YAML" in p.message
+                           for p in out.problems[before:])
+    menus = _load_menus(root, intents, out, intents_read)
     for key in ("conversation_intents", "interaction_intents", "medicine_topic_intents",
-                "needs_gabapentin"):
-        for iid in sorted(getattr(safety, key) - set(intents)):
+                "needs_gabapentin", "pregnancy_intents"):
+        for iid in sorted(getattr(safety, key) - set(intents) if intents_read else ()):
             out.add("safety.yml", f"unknown intent id '{iid}'", field_=key)
     normalizer = Normalizer(synonyms)
-    _cross_check(intents, sources, normalizer, out)
+    _cross_check(intents, sources, normalizer, out, sources_read=sources_read,
+                 intents_read=intents_read)
     if out.problems:
         raise KnowledgeBaseError(out.problems)
     return KnowledgeBase(

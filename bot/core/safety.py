@@ -61,6 +61,12 @@ def check(normalized: Normalized, rules: SafetyRules) -> SafetyCheck:
                            rules.interaction_intents, rule="overdose_question",
                            dose_question=dose_question)
 
+    if rules.pregnancy.search(plain) and rules.domain_anchor.search(canonical):
+        if rules.pregnancy_medicine.search(canonical) and "selfcare" not in canonical:
+            return SafetyCheck("route", "consult_provider", rule="pregnancy_medicine",
+                               dose_question=dose_question)
+        return SafetyCheck("narrow", allowed=rules.pregnancy_intents, rule="pregnancy",
+                           default="selfcare_overview", dose_question=dose_question)
     about_gabapentin = bool(_GABAPENTIN.search(canonical))
     rls_context = bool(rules.rls_context.search(canonical))
     other_use = not rls_context and not rules.other_uses_unless.search(plain) and any(
@@ -77,6 +83,10 @@ def check(normalized: Normalized, rules: SafetyRules) -> SafetyCheck:
                            rule=f"gabapentin_and:{other}", dose_question=dose_question)
 
     if not rules.domain_anchor.search(canonical):
+        if rules.dose_amount.search(plain):
+            # "can i take 2 of my 300mg": in this bot, a dose question (answered without one).
+            return SafetyCheck("route", "gabapentin_dosage", rule="dose_amount",
+                               dose_question=True)
         if rules.weak_anchor.search(canonical):
             return SafetyCheck("weak", rule="weak_topic_word", dose_question=dose_question)
         return SafetyCheck("narrow", allowed=rules.conversation_intents, rule="no_topic_word",

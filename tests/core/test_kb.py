@@ -424,3 +424,13 @@ def test_fixture_is_the_documented_shape() -> None:
     for path in sorted(FIXTURE_KB.rglob("*.yml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         assert data["version"] == 1, path
+
+
+def test_one_broken_file_is_one_problem_not_an_echo(kb_copy: Path) -> None:
+    """A YAML error in sources.yml must not also report every source id as unknown."""
+    path = kb_copy / "sources.yml"
+    path.write_text(path.read_text(encoding="utf-8").replace("sources:\n", "sources:\n\t", 1),
+                    encoding="utf-8")
+    with pytest.raises(KnowledgeBaseError) as caught:
+        load_knowledge_base(kb_copy)
+    assert [p.file for p in caught.value.problems] == ["sources.yml"]

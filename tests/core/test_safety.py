@@ -325,3 +325,37 @@ def test_a_knowledge_base_the_loader_accepts_answers_every_question(question: st
 def test_a_withdrawal_question_is_about_stopping(engine: Engine) -> None:
     decision = engine.ask("can gabapentin cause seizures if you stop suddenly").decision
     assert decision.intent_id == "gabapentin_stopping"
+
+
+# ------------------------------------------------------------------------------ new-user trial
+# Messages a first-time user typed in the terminal chat (2026-11-24), kept as cases.
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("can i take 2 of my 300mg", "gabapentin_dosage"),
+    ("is 300 mg too much", "gabapentin_dosage"),
+    ("i took 3 of my 300mg pills by mistake", "gabapentin_dosage"),
+    ("took neurontin with my oxycodone and feel super drowsy", "urgent_help"),
+    ("had 3 beers and took my gabapentin, is that ok", "gabapentin_side_effects"),
+    ("i have rls and im pregnant what can i take", "consult_provider"),
+    ("im breastfeeding can i take gabapentin", "consult_provider"),
+    ("rls during pregnancy", "selfcare_overview"),
+    ("my legs crawl at night what can i do", "selfcare_overview"),
+])
+def test_first_time_user_messages(engine: Engine, question: str, expected: str) -> None:
+    decision = engine.ask(question).decision
+    assert (decision.kind, decision.intent_id) == ("answer", expected), decision.why
+
+
+@pytest.mark.parametrize("question", ["i cant sleep at nite", "whats the weather like tomorrow",
+                                      "is tylenol safe during pregnancy"])
+def test_small_talk_look_alikes_are_not_answered(engine: Engine, question: str) -> None:
+    decision = engine.ask(question).decision
+    assert decision.intent_id not in {"goodbye", "thanks", "greeting"} or \
+        decision.kind != "answer", decision.why
+    assert decision.kind != "answer" or decision.intent_id is None
+
+
+def test_symptoms_alone_are_not_steered_to_a_prescription_drug(engine: Engine) -> None:
+    decision = engine.ask("my legs go crazy every night").decision
+    assert decision.intent_id != "gabapentin_efficacy"
