@@ -107,9 +107,7 @@ def build_application(settings: Settings, kb: KnowledgeBase, *,
     app: BotApplication = builder.build()
     app.bot_data[ENGINE_KEY] = Engine(kb)
     app.bot_data[SETTINGS_KEY] = settings
-    app.bot_data[STORE_KEY] = (
-        Store(settings.store_path, retention_days=settings.suggestion_retention_days)
-        if settings.store_path else None)
+    app.bot_data[STORE_KEY] = None  # opened in post_init, once Telegram accepted the token
     register_handlers(app, settings)
     return app
 
@@ -151,8 +149,11 @@ async def post_init(app: BotApplication) -> None:
     except TelegramError as exc:  # cosmetic: the bot works without the menu
         logger.warning("could not register the command menu: %s", exc)
     logger.info("connected as @%s", app.bot.username)
-    store: Store | None = app.bot_data.get(STORE_KEY)
-    if store is not None:
+    settings: Settings = app.bot_data[SETTINGS_KEY]
+    store = None
+    if settings.store_path:
+        store = Store(settings.store_path, retention_days=settings.suggestion_retention_days)
+        app.bot_data[STORE_KEY] = store
         purged = await asyncio.to_thread(store.purge)
         logger.info("store %s ready; %d expired suggestion(s) purged", store.path, purged)
         # A plain task: PTB's create_task warns before the application is running.
