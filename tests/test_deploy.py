@@ -55,5 +55,8 @@ def test_settings_named_in_deploy_files_exist() -> None:
 def test_commands_in_the_deploy_guide_exist() -> None:
     guide = (DEPLOY / "README.md").read_text(encoding="utf-8")
     commands = set(re.findall(r"rls-bot (run|ask|chat|eval|kb|report)\b", guide))
-    subcommands = set(build_parser()._subparsers._group_actions[0].choices)  # type: ignore[union-attr]
+    parser = build_parser()
+    subcommands = {name for action in parser._actions
+                   for name in (getattr(action, "choices", None) or {})
+                   if isinstance(name, str)}
     assert commands and commands <= subcommands
