@@ -91,7 +91,7 @@ def check(normalized: Normalized, rules: SafetyRules) -> SafetyCheck:
             return SafetyCheck("weak", rule="weak_topic_word", dose_question=dose_question)
         return SafetyCheck("narrow", allowed=rules.conversation_intents, rule="no_topic_word",
                            dose_question=dose_question)
-    if not rls_context and rules.not_rls.search(canonical):
+    if not rls_context and not about_gabapentin and rules.not_rls.search(canonical):
         return SafetyCheck("route", None, rule="not_rls", dose_question=dose_question)
 
     if not about_gabapentin:

@@ -359,3 +359,10 @@ def test_small_talk_look_alikes_are_not_answered(engine: Engine, question: str) 
 def test_symptoms_alone_are_not_steered_to_a_prescription_drug(engine: Engine) -> None:
     decision = engine.ask("my legs go crazy every night").decision
     assert decision.intent_id != "gabapentin_efficacy"
+
+
+def test_falling_asleep_on_gabapentin_is_a_side_effect_question(engine: Engine) -> None:
+    """'fell asleep' rules out a numb foot, not a drowsy person on gabapentin."""
+    question = "my dad takes neurontin for his legs and falls asleep in his chair all day, normal?"
+    decision = engine.ask(question).decision
+    assert (decision.kind, decision.intent_id) == ("answer", "gabapentin_side_effects")
