@@ -38,9 +38,8 @@ def detect(text: str, hint: str | None = None) -> str:
     """The ISO 639-1 code of the message's language, one of :data:`SUPPORTED`."""
     hinted = (hint or "").split("-")[0].lower()
     hinted = hinted if hinted in SUPPORTED else ""
-    if sum(ch.isalpha() for ch in text) < MIN_LETTERS:
-        if hinted:
-            return hinted
+    if sum(ch.isalpha() for ch in text) < MIN_LETTERS and hinted:
+        return hinted
     values = _detector().compute_language_confidence_values(text)
     if not values:
         return hinted or DEFAULT
