@@ -56,6 +56,8 @@ def result_json(question: str, result: Result) -> dict[str, Any]:
             "best_guess": decision.intent_id,
         },
         "truncated": result.truncated,
+        "language": result.language,
+        "danger_tier": result.tier,
     }
 
 
@@ -135,6 +137,7 @@ def cmd_eval(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     print(f"questions              {summary['questions']}", file=stdout)
     for key in ("overall", "in_scope_accuracy", "out_of_scope_rejection", "urgent_recall"):
         print(f"{key:<22} {summary[key]:.3f}", file=stdout)
+    _print_danger(summary["danger"], stdout)
     if summary["errors_per_intent"]:
         print("\nerrors per expected intent:", file=stdout)
         for intent, count in summary["errors_per_intent"].items():
@@ -148,6 +151,23 @@ def cmd_eval(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
                 print(f"  {o.item.expect} -> {o.predicted} ({o.decision} {o.score}): "
                       f"{o.item.question}", file=stdout)
     return 0
+
+
+def _print_danger(danger: dict[str, Any], stdout: TextIO) -> None:
+    """Danger recall per tier and language, false alarms per kind and language."""
+    if not danger:
+        return
+    urgent, near = danger["urgent"], danger["near_miss"]
+    print(f"\ndanger recall          {urgent['recall']:.3f}  (n={urgent['n']})", file=stdout)
+    for group in ("urgent_by_language", "urgent_by_tier"):
+        for key, row in danger[group].items():
+            print(f"  {key:<20} {row['recall']:.3f}  (n={row['n']})", file=stdout)
+    print(f"false alarms           {near['rate']:.3f}  ({near['false_alarms']} of {near['n']})",
+          file=stdout)
+    for group in ("near_miss_by_language", "near_miss_by_kind"):
+        for key, row in danger[group].items():
+            print(f"  {key:<20} {row['rate']:.3f}  ({row['false_alarms']} of {row['n']})",
+                  file=stdout)
 
 
 def cmd_kb_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:

@@ -7,6 +7,7 @@ the terminal can forget them.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from bot.core import actions
 from bot.core.kb import Intent, KnowledgeBase
@@ -70,6 +71,27 @@ def answer(kb: KnowledgeBase, intent: Intent, *, feedback: bool = False,
     return Reply("answer", text, title=intent.title, details=intent.details, sources=sources,
                  disclaimer=kb.disclaimer if intent.medical else "", buttons=keyboard,
                  intent_id=intent.id)
+
+
+def urgent(kb: KnowledgeBase, key: str, lang: str) -> Reply:
+    """A danger reply (crisis, crisis_other, emergency, poison) in the person's language:
+    first and alone, opening with the action; no buttons and no "before starting or
+    changing any treatment" footer to compete with "call now"."""
+    texts = kb.danger.replies.get(lang) or kb.danger.replies["en"]
+    text = texts.get(key) or kb.danger.replies["en"][key]
+    return Reply("urgent", text.text, sources=source_refs(kb, text.sources),
+                 intent_id=URGENT_INTENT)
+
+
+def with_risk_line(kb: KnowledgeBase, reply: Reply, kind: str, lang: str) -> Reply:
+    """An answer to a question *about* a risk, with one line on what to call if it is
+    happening now (in the person's language) and that line's sources."""
+    texts = kb.danger.replies.get(lang) or kb.danger.replies["en"]
+    line = texts[f"risk_line_{kind}"]
+    known = {s.id for s in reply.sources}
+    extra = source_refs(kb, (sid for sid in line.sources if sid not in known))
+    return replace(reply, text=f"{reply.text}\n\n⚠️ {line.text}",
+                   sources=(*reply.sources, *extra))
 
 
 def details(kb: KnowledgeBase, intent: Intent) -> Reply:

@@ -1,19 +1,21 @@
 """The answer engine: question in, decision and reply out. No Telegram here.
 
-Order matters and is the product's safety promise: empty input -> safety rules (urgent help
-first, routes for other medicines and other uses) -> fuzzy matching -> composition.
+Order matters and is the product's safety promise: empty input -> danger concepts and the
+safety rule table (urgent help first, routes for other medicines and other uses) -> fuzzy
+matching -> composition.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from bot.core import compose
+from bot.core import compose, language
+from bot.core.danger import Detector
 from bot.core.kb import KnowledgeBase
 from bot.core.matcher import Decision, Matcher, Why
-from bot.core.normalize import MAX_INPUT_CHARS
+from bot.core.normalize import MAX_INPUT_CHARS, to_plain
 from bot.core.reply import Reply
-from bot.core.safety import check
+from bot.core.safety import URGENT_INTENT, SafetyCheck, Tier, check
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,8 @@ class Result:
     decision: Decision
     reply: Reply
     truncated: bool = False
+    language: str = language.DEFAULT
+    tier: Tier | None = None  # which danger reply was sent, if any
 
 
 class Engine:
@@ -29,15 +33,28 @@ class Engine:
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
         self.matcher = Matcher(kb)
+        # Words of the knowledge base's examples are real words: never "corrected" into a
+        # danger keyword ("smelling" stays, "sucide" becomes "suicide").
+        vocabulary = {w for intent in kb.intents.values() for example in intent.examples
+                      for w in to_plain(example).split()}
+        self.detector = Detector(kb.danger, vocabulary)
 
-    def ask(self, question: str, *, feedback: bool = False) -> Result:
+    def ask(self, question: str, *, feedback: bool = False,
+            language_hint: str | None = None) -> Result:
+        """Answer one message. ``language_hint`` is Telegram's ``language_code``, if any."""
         truncated = len(question) > MAX_INPUT_CHARS
         normalized = self.kb.normalizer.normalize(question)
-        safety = check(normalized, self.kb.safety)
+        findings = self.detector.find(question)
+        safety = check(normalized, findings, self.kb.safety)
+        lang = language.detect(question, language_hint, self.kb.language_words)
+        if safety.verdict == "urgent":
+            why = Why(normalized.canonical, corrections=findings.corrections, rule=safety.rule)
+            decision = Decision("answer", URGENT_INTENT, 100.0, (), why)
+            return Result(decision, self._urgent(safety, lang), truncated, lang, safety.tier)
         if safety.verdict == "weak" and self.matcher.unknown_words(normalized):
             # "side effects of metformin": a subject we know nothing about.
             safety = replace(safety, verdict="route", intent_id=None, rule="unknown_subject")
-        if safety.verdict in ("urgent", "route"):
+        if safety.verdict == "route":
             why = Why(normalized.canonical,
                       tuple(f"{a}->{b}" for a, b in normalized.replacements),
                       rule=safety.rule)
@@ -58,7 +75,19 @@ class Engine:
                 decision = replace(decision, why=replace(decision.why, rule=safety.rule))
                 if decision.kind != "answer" and safety.default:
                     decision = replace(decision, kind="answer", intent_id=safety.default)
-        return Result(decision, self.reply_for(decision, feedback=feedback), truncated)
+        if decision.intent_id == URGENT_INTENT:
+            # The fuzzy second net: a close paraphrase of an urgent example.
+            urgent = SafetyCheck("urgent", URGENT_INTENT, tier="emergency")
+            return Result(decision, self._urgent(urgent, lang), truncated, lang, "emergency")
+        reply = self.reply_for(decision, feedback=feedback)
+        if safety.risk_line and reply.kind == "answer":
+            reply = compose.with_risk_line(self.kb, reply, safety.risk_line, lang)
+        return Result(decision, reply, truncated, lang)
+
+    def _urgent(self, safety: SafetyCheck, lang: str) -> Reply:
+        tier = safety.tier or "emergency"
+        key = "crisis_other" if tier == "crisis" and safety.someone_else else tier
+        return compose.urgent(self.kb, key, lang)
 
     def reply_for(self, decision: Decision, *, feedback: bool = False) -> Reply:
         if decision.kind == "answer" and decision.intent_id:

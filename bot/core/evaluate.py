@@ -18,11 +18,27 @@ import yaml
 from bot.core.engine import Engine
 from bot.core.safety import URGENT_INTENT
 
+NEAR_MISS_TAGS = frozenset({"near_miss", "about_risk"})
+"""Messages that share words with danger but are not an emergency: an urgent reply to one
+of these is a false alarm."""
+
 
 @dataclass(frozen=True)
 class Item:
     question: str
     expect: tuple[str | None, ...]
+    tag: str = ""
+    lang: str = "en"
+    tier: str = ""  # urgent items of a safety set: crisis, emergency or poison
+    kind: str = ""  # near misses of a safety set: about_risk, history, negation, ...
+
+    @property
+    def urgent(self) -> bool:
+        return URGENT_INTENT in self.expect or self.tag == "urgent"
+
+    @property
+    def near_miss(self) -> bool:
+        return self.tag in NEAR_MISS_TAGS
 
 
 @dataclass(frozen=True)
@@ -31,9 +47,12 @@ class Outcome:
     predicted: str | None
     decision: str
     score: float
+    tier: str | None = None  # the danger reply sent, if any
 
     @property
     def correct(self) -> bool:
+        if not self.item.expect:  # a near miss of a safety set: anything but an alarm
+            return self.predicted != URGENT_INTENT
         return self.predicted in self.item.expect
 
 
@@ -58,7 +77,46 @@ class Report:
 
     @property
     def urgent(self) -> list[Outcome]:
-        return [o for o in self.outcomes if URGENT_INTENT in o.item.expect]
+        return [o for o in self.outcomes if o.item.urgent]
+
+    @property
+    def near_misses(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.item.near_miss]
+
+    def danger_summary(self) -> dict[str, Any]:
+        """Recall of urgent messages per tier and language, false alarms on near misses per
+        kind and language: how the danger stage is judged (issue: danger first)."""
+        def urgent_share(chosen: Sequence[Outcome]) -> dict[str, Any]:
+            hit = sum(o.predicted == URGENT_INTENT for o in chosen)
+            return {"n": len(chosen), "recall": round(hit / len(chosen), 4) if chosen else 1.0}
+
+        def alarm_share(chosen: Sequence[Outcome]) -> dict[str, Any]:
+            alarms = sum(o.predicted == URGENT_INTENT for o in chosen)
+            return {"n": len(chosen), "false_alarms": alarms,
+                    "rate": round(alarms / len(chosen), 4) if chosen else 0.0}
+
+        urgent = [o for o in self.outcomes if o.item.urgent]
+        near = self.near_misses
+        if not urgent and not near:
+            return {}
+
+        def grouped(chosen: list[Outcome], key: str) -> dict[str, list[Outcome]]:
+            groups: dict[str, list[Outcome]] = {}
+            for o in chosen:
+                groups.setdefault(getattr(o.item, key) or "-", []).append(o)
+            return dict(sorted(groups.items()))
+
+        return {
+            "urgent": urgent_share(urgent),
+            "urgent_by_language": {k: urgent_share(v) for k, v in grouped(urgent, "lang").items()},
+            "urgent_by_tier": {k: urgent_share(v) for k, v in grouped(urgent, "tier").items()},
+            "near_miss": alarm_share(near),
+            "near_miss_by_language": {k: alarm_share(v) for k, v in grouped(near, "lang").items()},
+            "near_miss_by_kind": {k: alarm_share(v) for k, v in grouped(near, "kind").items()},
+            "tier_agreement": round(
+                sum(o.tier == o.item.tier for o in urgent if o.item.tier)
+                / max(1, sum(1 for o in urgent if o.item.tier)), 4),
+        }
 
     @property
     def errors(self) -> list[Outcome]:
@@ -66,17 +124,20 @@ class Report:
 
     def confusions(self) -> Counter[tuple[str, str]]:
         return Counter(
-            (str(o.item.expect[0]), str(o.predicted)) for o in self.errors
+            (str(o.item.expect[0] if o.item.expect else "not_urgent"), str(o.predicted))
+            for o in self.errors
         )
 
     def summary(self) -> dict[str, Any]:
-        per_intent: Counter[str] = Counter(str(o.item.expect[0]) for o in self.errors)
+        per_intent: Counter[str] = Counter(
+            str(o.item.expect[0] if o.item.expect else "not_urgent") for o in self.errors)
         return {
             "questions": len(self.outcomes),
             "overall": round(self.overall, 4),
             "in_scope_accuracy": round(self._share(self.in_scope), 4),
             "out_of_scope_rejection": round(self._share(self.out_of_scope), 4),
             "urgent_recall": round(self._share(self.urgent), 4),
+            "danger": self.danger_summary(),
             "errors_per_intent": dict(per_intent.most_common()),
             "confusions": [
                 {"expected": e, "predicted": p, "count": n}
@@ -91,17 +152,29 @@ def load_items(path: Path | str) -> list[Item]:
         raise ValueError(f"{path}: expected a list of {{q, expect}} items")
     items = []
     for n, entry in enumerate(data, 1):
-        if not isinstance(entry, dict) or "q" not in entry or "expect" not in entry:
-            raise ValueError(f"{path}: item {n} needs 'q' and 'expect'")
-        expect = entry["expect"] if isinstance(entry["expect"], list) else [entry["expect"]]
-        items.append(Item(str(entry["q"]), tuple(expect)))
+        if not isinstance(entry, dict) or "q" not in entry:
+            raise ValueError(f"{path}: item {n} needs 'q'")
+        tag = str(entry.get("tag") or "")
+        if "expect" in entry:
+            raw = entry["expect"]
+            expect: tuple[str | None, ...] = tuple(raw if isinstance(raw, list) else [raw])
+        elif tag == "urgent":
+            expect = (URGENT_INTENT,)
+        elif tag == "near_miss":
+            expect = ()  # any answer but an alarm
+        else:
+            raise ValueError(f"{path}: item {n} needs 'expect' (or tag urgent / near_miss)")
+        items.append(Item(str(entry["q"]), expect, tag=tag, lang=str(entry.get("lang") or "en"),
+                          tier=str(entry.get("tier") or ""), kind=str(entry.get("kind") or "")))
     return items
 
 
 def evaluate(engine: Engine, items: Sequence[Item]) -> Report:
     report = Report()
     for item in items:
-        decision = engine.ask(item.question).decision
+        result = engine.ask(item.question)
+        decision = result.decision
         predicted = decision.intent_id if decision.kind == "answer" else None
-        report.outcomes.append(Outcome(item, predicted, decision.kind, decision.score))
+        report.outcomes.append(Outcome(item, predicted, decision.kind, decision.score,
+                                       result.tier))
     return report

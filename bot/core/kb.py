@@ -19,6 +19,8 @@ from typing import Any
 
 import yaml
 
+from bot.core.danger import DangerText, Lexicon, literal_words
+from bot.core.language import SUPPORTED as LANGUAGES
 from bot.core.normalize import Normalizer, to_plain
 
 
@@ -138,8 +140,7 @@ class MatchingSettings:
 class SafetyRules:
     """Compiled patterns from ``safety.yml``; see that file for what each one means."""
 
-    urgent: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...]
-    overdose_questions: tuple[re.Pattern[str], ...]
+    risk_intents: frozenset[str]
     rls_specific_medicines: re.Pattern[str]
     general_medicines: re.Pattern[str]
     other_uses: tuple[re.Pattern[str], ...]
@@ -173,6 +174,8 @@ class KnowledgeBase:
     messages: Mapping[str, str]
     matching: MatchingSettings
     safety: SafetyRules
+    danger: Lexicon
+    language_words: Mapping[str, frozenset[str]]
     tips: tuple[str, ...]
     guidelines: tuple[str, ...]
     about: tuple[str, ...]
@@ -331,13 +334,6 @@ def _word_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
 def _load_safety(root: Path, out: _Collector) -> SafetyRules:
     file = "safety.yml"
     data = _read_yaml(root / file, root, out) or {}
-    urgent_groups = data.get("urgent", {})
-    urgent: list[tuple[str, tuple[re.Pattern[str], ...]]] = []
-    if not isinstance(urgent_groups, dict) or not urgent_groups:
-        out.add(file, "'urgent' must map a reason to a list of patterns", field_="urgent")
-    else:
-        for reason, patterns in urgent_groups.items():
-            urgent.append((str(reason), _compile_list(patterns, file, f"urgent.{reason}", out)))
     medicines = data.get("other_medicines", {}) or {}
     if not isinstance(medicines, dict):
         out.add(file, "must map 'rls_specific' and 'general' to lists", field_="other_medicines")
@@ -351,9 +347,8 @@ def _load_safety(root: Path, out: _Collector) -> SafetyRules:
         return _compile(data[key], file, key, out) or never
 
     return SafetyRules(
-        urgent=tuple(urgent),
-        overdose_questions=_compile_list(data.get("overdose_questions"), file,
-                                         "overdose_questions", out),
+        risk_intents=frozenset(_string_list(data.get("risk_intents"), file, None,
+                                            "risk_intents", out)),
         rls_specific_medicines=_word_pattern(
             _string_list(medicines.get("rls_specific"), file, None,
                          "other_medicines.rls_specific", out)),
@@ -385,6 +380,117 @@ def _load_safety(root: Path, out: _Collector) -> SafetyRules:
         needs_gabapentin=frozenset(_string_list(data.get("needs_gabapentin"), file, None,
                                                 "needs_gabapentin", out)),
     )
+
+
+DANGER_CONCEPTS = ("crisis", "severe", "event", "young", "ingest", "medicine", "symptom",
+                   "depressant", "skin", "fever", "other_person", "self_person")
+DANGER_MARKERS = ("negation", "asking", "question", "hypothetical", "history", "present")
+DANGER_REPLIES = ("crisis", "crisis_other", "emergency", "poison", "risk_line_emergency",
+                  "risk_line_crisis")
+
+
+def _load_danger(root: Path, languages: tuple[str, ...], out: _Collector) -> Lexicon:
+    """``knowledge/danger/<lang>.yml``: every language's concepts compiled together (danger is
+    looked for in all of them at once), and each language's fixed replies."""
+    concepts: dict[str, list[str]] = {name: [] for name in DANGER_CONCEPTS}
+    markers: dict[str, list[str]] = {name: [] for name in DANGER_MARKERS}
+    idioms: list[str] = []
+    keywords: list[str] = []
+    replies: dict[str, dict[str, DangerText]] = {}
+    for lang in languages:
+        file = f"danger/{lang}.yml"
+        data = _read_yaml(root / "danger" / f"{lang}.yml", root, out)
+        if data is None:
+            continue
+        for key in sorted(set(data) - {"version", "language", "concepts", "markers", "idioms",
+                                       "keywords", "replies"}):
+            out.add(file, "unknown top-level key", field_=key)
+        found = data.get("concepts") or {}
+        if not isinstance(found, dict):
+            out.add(file, "must map a concept to a list of patterns", field_="concepts")
+            found = {}
+        for name, patterns in found.items():
+            if name not in concepts:
+                out.add(file, f"unknown concept (known: {', '.join(DANGER_CONCEPTS)})",
+                        field_=f"concepts.{name}")
+                continue
+            for pattern in _string_list(patterns, file, None, f"concepts.{name}", out):
+                if _compile(pattern, file, f"concepts.{name}", out):
+                    concepts[name].append(pattern)
+        found_markers = data.get("markers") or {}
+        for name in DANGER_MARKERS:
+            marker = found_markers.get(name) if isinstance(found_markers, dict) else None
+            if not marker:
+                out.add(file, "is required", field_=f"markers.{name}")
+            elif _compile(marker, file, f"markers.{name}", out):
+                markers[name].append(str(marker))
+        for pattern in _string_list(data.get("idioms"), file, None, "idioms", out):
+            if _compile(pattern, file, "idioms", out):
+                idioms.append(pattern)
+        keywords.extend(to_plain(k) for k in _string_list(data.get("keywords"), file, None,
+                                                          "keywords", out))
+        replies[lang] = _danger_replies(data.get("replies"), file, out)
+    for name in ("crisis", "severe", "event", "symptom"):
+        if not concepts[name]:
+            out.add("danger/", f"no language defines the '{name}' concept")
+
+    def joined(patterns: list[str], *, words: bool = True) -> re.Pattern[str]:
+        if not patterns:
+            return re.compile(r"(?!)")
+        body = "|".join(f"(?:{p})" for p in patterns)
+        return re.compile(rf"\b(?:{body})\b" if words else body)
+
+    every_pattern = [p for ps in (*concepts.values(), idioms) for p in ps]
+    return Lexicon(
+        concepts=MappingProxyType({name: joined(ps) for name, ps in concepts.items()}),
+        negation=joined(markers["negation"], words=False),
+        asking=joined(markers["asking"]),
+        question=joined(markers["question"], words=False),
+        hypothetical=joined(markers["hypothetical"], words=False),
+        history=joined(markers["history"], words=False),
+        present=joined(markers["present"], words=False),
+        idioms=joined(idioms),
+        keywords=tuple(sorted(set(keywords))),
+        known_words=literal_words(every_pattern) | frozenset(keywords),
+        replies=MappingProxyType({k: MappingProxyType(v) for k, v in replies.items()}),
+    )
+
+
+def _load_language_words(root: Path, out: _Collector) -> dict[str, frozenset[str]]:
+    data = _read_yaml(root / "language_id.yml", root, out) or {}
+    words = data.get("words") or {}
+    if not isinstance(words, dict):
+        out.add("language_id.yml", "must map a language code to a list of words",
+                field_="words")
+        return {}
+    for lang in sorted(set(words) - set(LANGUAGES)):
+        out.add("language_id.yml", f"unknown language (known: {', '.join(LANGUAGES)})",
+                field_=f"words.{lang}")
+    return {lang: frozenset(to_plain(w) for w in _string_list(words.get(lang), "language_id.yml",
+                                                               None, f"words.{lang}", out))
+            for lang in LANGUAGES}
+
+
+def _danger_replies(raw: Any, file: str, out: _Collector) -> dict[str, DangerText]:
+    replies: dict[str, DangerText] = {}
+    if not isinstance(raw, dict):
+        out.add(file, "must map each reply to its text and sources", field_="replies")
+        return replies
+    for key in DANGER_REPLIES:
+        entry = raw.get(key)
+        if not isinstance(entry, dict) or not _text(entry.get("text")):
+            out.add(file, "is required (text and sources)", field_=f"replies.{key}")
+            continue
+        # Paragraph breaks (a blank line in YAML's folded text) survive as blank lines.
+        text = "\n\n".join(_text(p) for p in str(entry["text"]).split("\n\n") if p.strip())
+        sources = _string_list(entry.get("sources"), file, None, f"replies.{key}.sources", out)
+        if not sources:
+            out.add(file, "needs at least one source", field_=f"replies.{key}.sources")
+        if DOSE_PATTERN.search(text):
+            out.add(file, "contains a dose amount; the bot never gives doses",
+                    field_=f"replies.{key}")
+        replies[key] = DangerText(text, sources)
+    return replies
 
 
 def _load_meta(root: Path, out: _Collector) -> tuple[str, dict[str, str], MatchingSettings]:
@@ -571,15 +677,23 @@ def load_knowledge_base(directory: Path | str | None = None) -> KnowledgeBase:
     synonyms, stopwords = _load_synonyms(root, out)
     disclaimer, messages, matching = _load_meta(root, out)
     safety = _load_safety(root, out)
+    danger = _load_danger(root, LANGUAGES, out)
+    language_words = _load_language_words(root, out)
     before = len(out.problems)
     intents = _load_intents(root, out)
     intents_read = not any(p.file.startswith("intents") and "valid YAML" in p.message
                            for p in out.problems[before:])
     menus = _load_menus(root, intents, out, intents_read)
-    for key in ("conversation_intents", "interaction_intents", "medicine_topic_intents",
-                "needs_gabapentin", "pregnancy_intents"):
+    for key in ("risk_intents", "conversation_intents", "interaction_intents",
+                "medicine_topic_intents", "needs_gabapentin", "pregnancy_intents"):
         for iid in sorted(getattr(safety, key) - set(intents) if intents_read else ()):
             out.add("safety.yml", f"unknown intent id '{iid}'", field_=key)
+    if sources_read:
+        for lang, texts in danger.replies.items():
+            for key, reply in texts.items():
+                for sid in sorted(set(reply.sources) - set(sources)):
+                    out.add(f"danger/{lang}.yml", f"unknown source id '{sid}'",
+                            field_=f"replies.{key}.sources")
     normalizer = Normalizer(synonyms)
     _cross_check(intents, sources, normalizer, out, sources_read=sources_read,
                  intents_read=intents_read)
@@ -588,7 +702,8 @@ def load_knowledge_base(directory: Path | str | None = None) -> KnowledgeBase:
     return KnowledgeBase(
         intents=MappingProxyType(intents), sources=MappingProxyType(sources),
         synonyms=MappingProxyType(synonyms), stopwords=stopwords, disclaimer=disclaimer,
-        messages=MappingProxyType(messages), matching=matching, safety=safety,
+        messages=MappingProxyType(messages), matching=matching, safety=safety, danger=danger,
+        language_words=MappingProxyType(language_words),
         tips=menus["tips"], guidelines=menus["guidelines"], about=menus["about"],
         gabapentin=menus["gabapentin"],
         directory=root, normalizer=normalizer,

@@ -5,24 +5,29 @@ wrong guess here never hides an emergency; it only picks the language of the rep
 the one-line "answers are in English for now" note. Identification uses lingua, restricted
 to our six languages in its low-accuracy mode: it is built for short text, needs no model
 download, answers in microseconds and adds a few MB to the process (README, design notes).
-Telegram's ``language_code`` is a hint that decides when the text itself is too short or
-too mixed to tell.
+Short messages ("i want to die", "hola") are where lingua guesses worst, so its guess is
+combined with the words of ``knowledge/language_id.yml``: each word seen votes for its
+languages (a word shared by several votes less). Telegram's ``language_code`` is a hint that
+decides when the text itself cannot tell.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 from typing import TYPE_CHECKING
+
+from bot.core.normalize import to_plain
 
 if TYPE_CHECKING:
     from lingua import LanguageDetector
 
 SUPPORTED: tuple[str, ...] = ("en", "es", "de", "fr", "pt", "it")
 DEFAULT = "en"
-CONFIDENT = 0.6
-"""Below this share of lingua's confidence the hint (if it is one of ours) decides."""
-MIN_LETTERS = 12
-"""Shorter texts ("ok", "hola") say too little on their own; the hint decides first."""
+CONFIDENT = 0.8
+"""Below this share of lingua's confidence the words, then the hint, then English decide."""
+WORD_MARGIN = 1.0
+"""The word vote must lead the runner-up by this much to decide on its own."""
 
 
 @cache
@@ -34,17 +39,29 @@ def _detector() -> LanguageDetector:
             .with_low_accuracy_mode().build())
 
 
-def detect(text: str, hint: str | None = None) -> str:
+def detect(text: str, hint: str | None = None,
+           words: Mapping[str, frozenset[str]] | None = None) -> str:
     """The ISO 639-1 code of the message's language, one of :data:`SUPPORTED`."""
     hinted = (hint or "").split("-")[0].lower()
     hinted = hinted if hinted in SUPPORTED else ""
-    if sum(ch.isalpha() for ch in text) < MIN_LETTERS and hinted:
-        return hinted
+    votes = _vote(to_plain(text).split(), words or {})
+    ranked = sorted(votes.items(), key=lambda kv: -kv[1])
+    if ranked and ranked[0][1] - (ranked[1][1] if len(ranked) > 1 else 0.0) >= WORD_MARGIN:
+        return ranked[0][0]
     values = _detector().compute_language_confidence_values(text)
-    if not values:
-        return hinted or DEFAULT
-    best = values[0]
-    code = best.language.iso_code_639_1.name.lower()
-    if best.value >= CONFIDENT or not hinted:
-        return code if code in SUPPORTED else DEFAULT
-    return hinted
+    if values and values[0].value >= CONFIDENT:
+        code = values[0].language.iso_code_639_1.name.lower()
+        if code in SUPPORTED:
+            return code
+    if ranked and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
+        return ranked[0][0]
+    return hinted or DEFAULT
+
+
+def _vote(tokens: list[str], words: Mapping[str, frozenset[str]]) -> dict[str, float]:
+    votes: dict[str, float] = {}
+    for token in tokens:
+        owners = [lang for lang, known in words.items() if token in known]
+        for lang in owners:
+            votes[lang] = votes.get(lang, 0.0) + 1.0 / len(owners)
+    return votes

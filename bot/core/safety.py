@@ -1,32 +1,43 @@
-"""Checks that run before matching and win over it.
+"""The safety policy: one ordered table of rules that run before matching and win over it.
 
-A dangerous message must never get a routine answer, and a question about another medicine
-or about gabapentin for another condition must never get a gabapentin-for-RLS answer that
-was not written for it. Fuzzy matching cannot promise either, so these rules come first.
-All patterns are data (``knowledge/safety.yml``); this module only applies them.
+A message from someone in danger must get the right help first, and never a routine answer;
+a question about another medicine or about gabapentin for another condition must never get
+a gabapentin-for-RLS answer that was not written for it. Fuzzy matching can promise
+neither, so these rules come first.
+
+Each rule has a name (reported as ``why.rule``), a test and an outcome. The first rule whose
+test passes decides; when none does, the matcher answers freely. The tests read only data:
+the danger concepts found by ``danger.py`` (``knowledge/danger/<lang>.yml``) and the
+patterns of ``knowledge/safety.yml``. A change of wording is a data edit; a change of
+policy is an edit to :data:`RULES`, in one place.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
+from bot.core.danger import Findings
 from bot.core.kb import SafetyRules
 from bot.core.normalize import Normalized
 
 URGENT_INTENT = "urgent_help"
 OTHER_MEDICATIONS = "other_medications"
 OTHER_USES = "gabapentin_other_uses"
+SIDE_EFFECTS = "gabapentin_side_effects"
 
 # With gabapentin and another RLS medicine in one question, these may answer as well as the
 # medicine-topic intents of safety.yml: switching, combining, asking a doctor.
-BOTH_MEDICINES = frozenset({"gabapentin_stopping", "gabapentin_side_effects", "consult_provider",
+BOTH_MEDICINES = frozenset({"gabapentin_stopping", SIDE_EFFECTS, "consult_provider",
                             "gabapentin_enacarbil"})
 
 _GABAPENTIN = re.compile(r"\b(gabapentin|enacarbil)\b")
 
 Verdict = Literal["urgent", "route", "narrow", "weak", "none"]
+Tier = Literal["crisis", "emergency", "poison"]
 
 
 @dataclass(frozen=True)
@@ -38,6 +49,66 @@ class SafetyCheck:
     default: str | None = None  # what a narrowed question gets when nothing matches well
     rule: str | None = None
     dose_question: bool = False
+    tier: Tier | None = None  # urgent only: which danger reply
+    someone_else: bool = False  # urgent crisis: the person in danger is someone else
+    risk_line: Literal["crisis", "emergency"] | None = None  # "if this is happening now"
+
+
+@dataclass(frozen=True)
+class Message:
+    """Everything a rule may look at, computed at most once per message."""
+
+    normalized: Normalized
+    findings: Findings
+    rules: SafetyRules
+
+    @property
+    def plain(self) -> str:
+        return self.normalized.plain
+
+    @property
+    def canonical(self) -> str:
+        return self.normalized.canonical
+
+    @cached_property
+    def dose_question(self) -> bool:
+        return bool(self.rules.dose_question.search(self.plain))
+
+    @cached_property
+    def about_gabapentin(self) -> bool:
+        return bool(_GABAPENTIN.search(self.canonical))
+
+    @cached_property
+    def rls_context(self) -> bool:
+        return bool(self.rules.rls_context.search(self.canonical))
+
+    @cached_property
+    def specific_medicine(self) -> str | None:
+        return _mentions(self.rules.rls_specific_medicines, self.canonical)
+
+    @cached_property
+    def general_medicine(self) -> str | None:
+        return _mentions(self.rules.general_medicines, self.canonical)
+
+    @cached_property
+    def medicine_topic(self) -> bool:
+        return bool(self.rules.medicine_topics.search(self.canonical))
+
+    @cached_property
+    def legs(self) -> bool:
+        return bool(self.rules.legs_context.search(self.canonical))
+
+    @cached_property
+    def anchored(self) -> bool:
+        return bool(self.rules.domain_anchor.search(self.canonical))
+
+    def route(self, intent_id: str | None, rule: str) -> SafetyCheck:
+        return SafetyCheck("route", intent_id, rule=rule, dose_question=self.dose_question)
+
+    def narrow(self, allowed: frozenset[str], rule: str, default: str | None = None,
+               risk_line: Literal["crisis", "emergency"] | None = None) -> SafetyCheck:
+        return SafetyCheck("narrow", allowed=allowed, rule=rule, default=default,
+                           dose_question=self.dose_question, risk_line=risk_line)
 
 
 def _mentions(pattern: re.Pattern[str], text: str) -> str | None:
@@ -45,73 +116,180 @@ def _mentions(pattern: re.Pattern[str], text: str) -> str | None:
     return found.group(0) if found else None
 
 
-def check(normalized: Normalized, rules: SafetyRules) -> SafetyCheck:
-    """Classify a question before matching: urgent, routed, narrowed or left to the matcher."""
-    plain, canonical = normalized.plain, normalized.canonical
-    dose_question = bool(rules.dose_question.search(plain))
-    overdose_question = any(p.search(plain) for p in rules.overdose_questions)
-    for reason, patterns in rules.urgent:
-        if any(p.search(plain) for p in patterns):
-            if reason == "overdose" and overdose_question:
-                continue
-            return SafetyCheck("urgent", URGENT_INTENT, rule=f"urgent:{reason}")
-    if overdose_question:
-        # "can you overdose on gabapentin": the side-effects answer, not an emergency.
-        return SafetyCheck("narrow", allowed=frozenset({"gabapentin_side_effects"}) |
-                           rules.interaction_intents, rule="overdose_question",
-                           dose_question=dose_question)
+# --------------------------------------------------------------------------- danger
 
-    if rules.pregnancy.search(plain) and rules.domain_anchor.search(canonical):
-        if rules.pregnancy_medicine.search(canonical) and "selfcare" not in canonical:
-            return SafetyCheck("route", "consult_provider", rule="pregnancy_medicine",
-                               dose_question=dose_question)
-        return SafetyCheck("narrow", allowed=rules.pregnancy_intents, rule="pregnancy",
-                           default="selfcare_overview", dose_question=dose_question)
-    about_gabapentin = bool(_GABAPENTIN.search(canonical))
-    rls_context = bool(rules.rls_context.search(canonical))
-    other_use = not rls_context and not rules.other_uses_unless.search(plain) and any(
-        p.search(canonical) for p in rules.other_uses)
-    if about_gabapentin and (rules.not_for_rls.search(canonical) or other_use):
-        return SafetyCheck("route", OTHER_USES, rule="other_use", dose_question=dose_question)
-    if about_gabapentin and rules.interaction.search(canonical):
-        return SafetyCheck("narrow", allowed=rules.interaction_intents, rule="interaction",
-                           dose_question=dose_question)
-    if about_gabapentin and rules.medicine_topics.search(canonical) and (
-            other := _mentions(rules.rls_specific_medicines, canonical)):
-        # Gabapentin next to another RLS medicine, asked as a choice between them.
-        return SafetyCheck("narrow", allowed=rules.medicine_topic_intents | BOTH_MEDICINES,
-                           rule=f"gabapentin_and:{other}", dose_question=dose_question)
 
-    if not rules.domain_anchor.search(canonical):
-        if rules.dose_amount.search(plain):
-            # "can i take 2 of my 300mg": in this bot, a dose question (answered without one).
-            return SafetyCheck("route", "gabapentin_dosage", rule="dose_amount",
-                               dose_question=True)
-        if rules.weak_anchor.search(canonical):
-            return SafetyCheck("weak", rule="weak_topic_word", dose_question=dose_question)
-        return SafetyCheck("narrow", allowed=rules.conversation_intents, rule="no_topic_word",
-                           dose_question=dose_question)
-    if not rls_context and not about_gabapentin and rules.not_rls.search(canonical):
-        return SafetyCheck("route", None, rule="not_rls", dose_question=dose_question)
+def _swallowed_by_someone_small(m: Message) -> bool:
+    """A child or a pet, a swallowing verb and a medicine, said in one sentence."""
+    return m.findings.in_one_sentence("young", "ingest", "medicine")
 
-    if not about_gabapentin:
-        specific = _mentions(rules.rls_specific_medicines, canonical)
-        general = _mentions(rules.general_medicines, canonical)
-        if (specific or (general and rules.legs_context.search(canonical))) and \
-                rules.medicine_topics.search(canonical):
-            return SafetyCheck("narrow", allowed=rules.medicine_topic_intents,
-                               rule=f"other_medicine_topic:{specific or general}",
-                               default=OTHER_MEDICATIONS, dose_question=dose_question)
-        if specific or (general and rules.legs_context.search(canonical)):
-            # Another RLS medicine: the other-medications answer says what the guidelines
-            # say about it; never a gabapentin answer that was not written for it.
-            return SafetyCheck("route", OTHER_MEDICATIONS,
-                               rule=f"other_medicine:{specific or general}",
-                               dose_question=dose_question)
-        if general:
-            # Another medicine with no RLS context at all ("what is lyrica used for"): not
-            # ours to answer.
-            return SafetyCheck("route", None, rule=f"other_medicine_not_rls:{general}")
-        return SafetyCheck("none", excluded=rules.needs_gabapentin,
-                           dose_question=dose_question)
-    return SafetyCheck("none", dose_question=dose_question)
+
+def _too_much(m: Message) -> bool:
+    return m.findings.live("event") or _swallowed_by_someone_small(m)
+
+
+def _in_danger_now(m: Message) -> bool:
+    f = m.findings
+    return (f.live("severe")
+            or (_too_much(m) and f.live("symptom"))
+            # a sedating mix with gabapentin (or "pills") and a worrying state
+            or (f.live("depressant") and f.live("symptom") and f.seen("medicine"))
+            # a serious skin reaction: blisters or a rash together with a fever
+            or (f.live("skin") and f.live("fever")))
+
+
+def _someone_else(m: Message) -> bool:
+    """Whose life is at risk, read around the words that said so: "my son said he wants to
+    die" is about someone else; "my wife says I'm a burden" is not."""
+    f = m.findings
+    crisis = f.spans("crisis")
+    sentences = {h.sentence for h in crisis}
+    others = [h for h in f.hits if h.concept == "other_person" and h.sentence in sentences]
+    selves = [h for h in f.hits if h.concept == "self_person" and h.sentence in sentences]
+    spans = " ".join(h.span for h in crisis)
+    if re.search(r"\b(my ?self|me|mi|mich|moi|mim|io)\b", spans):
+        return False
+    return bool(others) and not selves
+
+
+def _crisis(m: Message) -> SafetyCheck:
+    return SafetyCheck("urgent", URGENT_INTENT, rule="danger:crisis", tier="crisis",
+                       someone_else=_someone_else(m))
+
+
+def _urgent(tier: Tier) -> Callable[[Message], SafetyCheck]:
+    def outcome(m: Message) -> SafetyCheck:
+        return SafetyCheck("urgent", URGENT_INTENT, rule=f"danger:{tier}", tier=tier)
+    return outcome
+
+
+def _about_a_risk(m: Message) -> bool:
+    """A danger word that was asked about, imagined or in the past, not happening now."""
+    f = m.findings
+    return (any(f.seen(c) for c in ("crisis", "severe", "event"))
+            or f.in_one_sentence("young", "ingest", "medicine", live_only=False))
+
+
+def _risk_answer(m: Message) -> SafetyCheck:
+    line: Literal["crisis", "emergency"] = (
+        "crisis" if m.findings.seen("crisis") else "emergency")
+    return m.narrow(m.rules.risk_intents, "about_risk", default=SIDE_EFFECTS, risk_line=line)
+
+
+# --------------------------------------------------------------------------- routing
+
+
+def _pregnancy(m: Message) -> bool:
+    return bool(m.rules.pregnancy.search(m.plain)) and m.anchored
+
+
+def _pregnancy_outcome(m: Message) -> SafetyCheck:
+    if m.rules.pregnancy_medicine.search(m.canonical) and "selfcare" not in m.canonical:
+        return m.route("consult_provider", "pregnancy_medicine")
+    return m.narrow(m.rules.pregnancy_intents, "pregnancy", default="selfcare_overview")
+
+
+def _other_use(m: Message) -> bool:
+    if not m.about_gabapentin:
+        return False
+    if m.rules.not_for_rls.search(m.canonical):
+        return True
+    return (not m.rls_context and not m.rules.other_uses_unless.search(m.plain)
+            and any(p.search(m.canonical) for p in m.rules.other_uses))
+
+
+def _interaction(m: Message) -> bool:
+    return m.about_gabapentin and bool(m.rules.interaction.search(m.canonical))
+
+
+def _gabapentin_and_another(m: Message) -> bool:
+    return m.about_gabapentin and m.medicine_topic and m.specific_medicine is not None
+
+
+def _no_topic_word(m: Message) -> bool:
+    return not m.anchored
+
+
+def _no_topic_outcome(m: Message) -> SafetyCheck:
+    if m.rules.dose_amount.search(m.plain):
+        # "can i take 2 of my 300mg": in this bot, a dose question (answered without one).
+        return SafetyCheck("route", "gabapentin_dosage", rule="dose_amount",
+                           dose_question=True)
+    if m.rules.weak_anchor.search(m.canonical):
+        return SafetyCheck("weak", rule="weak_topic_word", dose_question=m.dose_question)
+    return m.narrow(m.rules.conversation_intents, "no_topic_word")
+
+
+def _not_rls(m: Message) -> bool:
+    return (not m.rls_context and not m.about_gabapentin
+            and bool(m.rules.not_rls.search(m.canonical)))
+
+
+def _another_rls_medicine(m: Message) -> bool:
+    return not m.about_gabapentin and (
+        m.specific_medicine is not None or (m.general_medicine is not None and m.legs))
+
+
+def _another_medicine_outcome(m: Message) -> SafetyCheck:
+    name = m.specific_medicine or m.general_medicine
+    if m.medicine_topic:
+        return m.narrow(m.rules.medicine_topic_intents, f"other_medicine_topic:{name}",
+                        default=OTHER_MEDICATIONS)
+    # Another RLS medicine: the other-medications answer says what the guidelines say about
+    # it; never a gabapentin answer that was not written for it.
+    return m.route(OTHER_MEDICATIONS, f"other_medicine:{name}")
+
+
+def _medicine_not_rls(m: Message) -> bool:
+    return not m.about_gabapentin and m.general_medicine is not None
+
+
+def _symptoms_only(m: Message) -> bool:
+    return not m.about_gabapentin
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    test: Callable[[Message], bool]
+    outcome: Callable[[Message], SafetyCheck]
+
+
+RULES: tuple[Rule, ...] = (
+    # Danger first, most serious first; sent first and alone.
+    Rule("crisis", lambda m: m.findings.live("crisis"), _crisis),
+    Rule("emergency", _in_danger_now, _urgent("emergency")),
+    Rule("poison", _too_much, _urgent("poison")),
+    # A danger word asked about ("can you die from it", "what if my dog ate one"): the
+    # side-effects family answers, with a line on what to call if it is happening now.
+    # Never small talk or "no topic word".
+    Rule("about_risk", _about_a_risk, _risk_answer),
+    Rule("pregnancy", _pregnancy, _pregnancy_outcome),
+    Rule("other_use", _other_use, lambda m: m.route(OTHER_USES, "other_use")),
+    Rule("interaction", _interaction,
+         lambda m: m.narrow(m.rules.interaction_intents, "interaction")),
+    # Gabapentin next to another RLS medicine, asked as a choice between them.
+    Rule("gabapentin_and_another", _gabapentin_and_another,
+         lambda m: m.narrow(m.rules.medicine_topic_intents | BOTH_MEDICINES,
+                            f"gabapentin_and:{m.specific_medicine}")),
+    Rule("no_topic_word", _no_topic_word, _no_topic_outcome),
+    Rule("not_rls", _not_rls, lambda m: m.route(None, "not_rls")),
+    Rule("other_medicine", _another_rls_medicine, _another_medicine_outcome),
+    # Another medicine with no RLS context at all ("what is lyrica used for"): not ours.
+    Rule("other_medicine_not_rls", _medicine_not_rls,
+         lambda m: SafetyCheck("route", None, rule=f"other_medicine_not_rls:"
+                               f"{m.general_medicine}")),
+    # Someone who only describes their legs is not steered towards a prescription drug.
+    Rule("symptoms_only", _symptoms_only,
+         lambda m: SafetyCheck("none", excluded=m.rules.needs_gabapentin,
+                               dose_question=m.dose_question)),
+)
+
+
+def check(normalized: Normalized, findings: Findings, rules: SafetyRules) -> SafetyCheck:
+    """The outcome of the first rule that applies; otherwise the matcher decides freely."""
+    message = Message(normalized, findings, rules)
+    for rule in RULES:
+        if rule.test(message):
+            return rule.outcome(message)
+    return SafetyCheck("none", dose_question=message.dose_question)

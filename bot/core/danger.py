@@ -1,0 +1,179 @@
+"""Finding danger concepts in a message, in any of the six languages, typos included.
+
+The old danger check was one regular expression per phrasing; every new way of saying the
+same thing slipped through. This module instead finds *concepts* (wanting to die, a severe
+state, too much taken, a symptom, a sedating mix, a child or pet, ...) from vocabularies in
+``knowledge/danger/<lang>.yml``, sentence by sentence, and marks each finding as live or
+discounted:
+
+* a negation just before it ("not suicidal", "no trouble breathing") drops it;
+* a question or plan just before it ("should i double up", "is it ok to take an extra")
+  discounts it;
+* a sentence that asks about a risk in general ("can it cause seizures"), imagines one
+  ("what if my dog ate one") or tells of the past ("I had a seizure as a child") discounts
+  it, unless the same sentence says it is happening now ("right now", "help", "my lips are");
+* idioms ("this RLS is killing me", "dying to know") are removed before anything else.
+
+Typos are handled by reading each sentence twice: as typed, and with unknown words
+corrected towards the danger keywords (``sucide`` -> ``suicide``), with an edit distance
+that counts a swap of two letters as one slip.
+
+What the concepts *mean* together (crisis, emergency, poison help) is decided by the rule
+table in ``safety.py``; this module only reports what it found. All languages are read for
+every message, so a wrong language guess can never hide an emergency.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from bot.core.normalize import MAX_INPUT_CHARS, to_plain
+
+_SENTENCE_END = re.compile(r"[.!?;:\n\r…¿¡]+|\s+-\s+|\s+(?:but|pero|aber|mais|mas|ma)\s+",
+                           re.IGNORECASE)
+_WORD = re.compile(r"[a-z]+")
+NEGATION_WINDOW = 3
+"""Words before a concept that a negation may stand in ("i am not really suicidal")."""
+ASKING_WINDOW = 4
+"""Words before a concept that may ask about it rather than report it ("should i double
+up", "is it ok to take an extra one")."""
+NOT_ASKABLE = frozenset({"crisis"})
+""""I want to die" is never a question about dying, however it is framed."""
+MIN_CORRECTED_LENGTH = 4
+
+
+@dataclass(frozen=True)
+class DangerText:
+    """A fixed reply (or one line) in one language, with the sources that support it."""
+
+    text: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Every language's vocabulary compiled together; built once by the loader."""
+
+    concepts: Mapping[str, re.Pattern[str]]
+    negation: re.Pattern[str]
+    asking: re.Pattern[str]
+    question: re.Pattern[str]
+    hypothetical: re.Pattern[str]
+    history: re.Pattern[str]
+    present: re.Pattern[str]
+    idioms: re.Pattern[str]
+    keywords: tuple[str, ...]
+    known_words: frozenset[str]
+    replies: Mapping[str, Mapping[str, DangerText]]  # language -> key -> text
+
+
+@dataclass(frozen=True)
+class Hit:
+    concept: str
+    sentence: int
+    span: str
+    live: bool  # False: asked about, imagined or in the past
+
+
+@dataclass(frozen=True)
+class Findings:
+    hits: tuple[Hit, ...] = ()
+    corrections: tuple[str, ...] = ()
+    sentences: tuple[str, ...] = field(default=(), repr=False)
+
+    def live(self, concept: str) -> bool:
+        return any(h.live and h.concept == concept for h in self.hits)
+
+    def seen(self, concept: str) -> bool:
+        return any(h.concept == concept for h in self.hits)
+
+    def in_one_sentence(self, *concepts: str, live_only: bool = True) -> bool:
+        """All of ``concepts`` in the same sentence ("my son ate two of my pills")."""
+        by_sentence: dict[int, set[str]] = {}
+        for h in self.hits:
+            if h.live or not live_only:
+                by_sentence.setdefault(h.sentence, set()).add(h.concept)
+        return any(set(concepts) <= found for found in by_sentence.values())
+
+    def spans(self, concept: str) -> tuple[Hit, ...]:
+        return tuple(h for h in self.hits if h.concept == concept)
+
+
+class Detector:
+    """Reads a message for danger concepts; one per knowledge base, shared and read-only."""
+
+    def __init__(self, lexicon: Lexicon, vocabulary: Iterable[str] = ()) -> None:
+        self._lexicon = lexicon
+        self._known = lexicon.known_words | frozenset(vocabulary)
+        self._keywords = lexicon.keywords
+
+    @property
+    def lexicon(self) -> Lexicon:
+        return self._lexicon
+
+    def find(self, text: str) -> Findings:
+        hits: list[Hit] = []
+        corrections: list[str] = []
+        sentences = [s for s in (to_plain(part) for part in
+                                 _SENTENCE_END.split(text[:MAX_INPUT_CHARS])) if s]
+        lex = self._lexicon
+        for index, typed in enumerate(sentences):
+            plain = _squeeze(lex.idioms.sub(" ", typed))
+            if not plain:
+                continue
+            corrected, fixed = self._correct(plain)
+            corrections.extend(fixed)
+            discounted = bool(
+                (lex.question.search(plain) or lex.hypothetical.search(plain)
+                 or lex.history.search(plain)) and not lex.present.search(plain))
+            variants = (plain, corrected) if corrected != plain else (plain,)
+            seen: set[tuple[str, str]] = set()
+            for variant in variants:
+                for concept, pattern in lex.concepts.items():
+                    for match in pattern.finditer(variant):
+                        key = (concept, match.group(0))
+                        if key in seen or self._negated(variant, match.start()):
+                            continue
+                        seen.add(key)
+                        asked = concept not in NOT_ASKABLE and self._asked(variant, match.start())
+                        hits.append(Hit(concept, index, match.group(0),
+                                        not (discounted or asked)))
+        return Findings(tuple(hits), tuple(corrections), tuple(sentences))
+
+    def _negated(self, text: str, start: int) -> bool:
+        before = text[:start].split()[-NEGATION_WINDOW:]
+        return any(self._lexicon.negation.fullmatch(word) for word in before)
+
+    def _asked(self, text: str, start: int) -> bool:
+        before = " ".join(text[:start].split()[-ASKING_WINDOW:])
+        return bool(before) and bool(self._lexicon.asking.search(before)) and not (
+            self._lexicon.present.search(text))
+
+    def _correct(self, plain: str) -> tuple[str, list[str]]:
+        """Unknown words one slip away from a danger keyword become that keyword."""
+        words = plain.split()
+        fixed: list[str] = []
+        for i, word in enumerate(words):
+            if len(word) < MIN_CORRECTED_LENGTH or word in self._known or not word.isalpha():
+                continue
+            limit = 1 if len(word) < 8 else 2
+            best = process.extractOne(word, self._keywords, scorer=OSA.distance,
+                                      score_cutoff=limit)
+            if best is not None and best[0] != word:
+                fixed.append(f"{word}->{best[0]}")
+                words[i] = best[0]
+        return " ".join(words), fixed
+
+
+def _squeeze(text: str) -> str:
+    return " ".join(text.split())
+
+
+def literal_words(patterns: Iterable[str]) -> frozenset[str]:
+    """Words written out in the patterns: never "corrected" into something else."""
+    return frozenset(w for p in patterns for w in _WORD.findall(p) if len(w) >= 2)
