@@ -34,15 +34,18 @@ from rapidfuzz.distance import OSA
 
 from bot.core.normalize import MAX_INPUT_CHARS, to_plain
 
-_SENTENCE_END = re.compile(r"[.!?;:\n\r…¿¡]+|\s+-\s+|\s+(?:but|pero|aber|mais|mas|ma)\s+",
+_SENTENCE_END = re.compile(r"[.!?;:\n\r…¿¡]+|\s+(?:but|pero|aber|mais)\s+",
                            re.IGNORECASE)
 _WORD = re.compile(r"[a-z]+")
-NEGATION_WINDOW = 3
+NEGATION_WINDOW = 4
 """Words before a concept that a negation may stand in ("i am not really suicidal")."""
 ASKING_WINDOW = 4
 """Words before a concept that may ask about it rather than report it ("should i double
 up", "is it ok to take an extra one")."""
-NOT_ASKABLE = frozenset({"crisis"})
+WARNING_WINDOW = 6
+"""Words before a crisis word that may show it is the medicine's warning being asked about
+("the leaflet says it can cause suicidal thoughts")."""
+NOT_ASKABLE = frozenset({"crisis", "farewell", "despair", "means"})
 """"I want to die" is never a question about dying, however it is framed."""
 MIN_CORRECTED_LENGTH = 4
 
@@ -61,7 +64,9 @@ class Lexicon:
 
     concepts: Mapping[str, re.Pattern[str]]
     negation: re.Pattern[str]
+    subject: re.Pattern[str]
     asking: re.Pattern[str]
+    warning: re.Pattern[str]
     question: re.Pattern[str]
     hypothetical: re.Pattern[str]
     history: re.Pattern[str]
@@ -128,9 +133,13 @@ class Detector:
                 continue
             corrected, fixed = self._correct(plain)
             corrections.extend(fixed)
-            discounted = bool(
-                (lex.question.search(plain) or lex.hypothetical.search(plain)
-                 or lex.history.search(plain)) and not lex.present.search(plain))
+            # A plan or a question in general ("what if my dog ate one") stays hypothetical
+            # whatever else the sentence says; the past and a question can be overridden by
+            # "it is happening now" ("is this normal? my lips are blue right now").
+            hypothetical = bool(lex.hypothetical.search(plain))  # "what if my dog ate one"
+            present = bool(lex.present.search(plain))
+            past = bool(lex.history.search(plain)) and not present
+            asked = bool(lex.question.search(plain)) and not present
             variants = (plain, corrected) if corrected != plain else (plain,)
             seen: set[tuple[str, str]] = set()
             for variant in variants:
@@ -140,19 +149,39 @@ class Detector:
                         if key in seen or self._negated(variant, match.start()):
                             continue
                         seen.add(key)
-                        asked = concept not in NOT_ASKABLE and self._asked(variant, match.start())
-                        hits.append(Hit(concept, index, match.group(0),
-                                        not (discounted or asked)))
+                        if concept in NOT_ASKABLE:
+                            # Wanting to die is never a question, but may be the
+                            # medicine's warning asked about, imagined before it was
+                            # said ("what if I feel suicidal"), or the past. "if i take
+                            # them all" is itself the threat: only what comes before counts.
+                            imagined = bool(lex.hypothetical.search(variant[:match.start()]))
+                            live = not (imagined or past or (
+                                concept == "crisis" and self._warned(variant, match.start())))
+                        else:
+                            live = not (hypothetical or past or asked
+                                        or self._asked(variant, match.start()))
+                        hits.append(Hit(concept, index, match.group(0), live))
         return Findings(tuple(hits), tuple(corrections), tuple(sentences))
 
     def _negated(self, text: str, start: int) -> bool:
+        """A negation in the few words before, with no new clause in between: "not
+        suicidal" is denied, "if it doesnt work he's going to end it" is not."""
         before = text[:start].split()[-NEGATION_WINDOW:]
-        return any(self._lexicon.negation.fullmatch(word) for word in before)
+        for word in reversed(before):
+            if self._lexicon.negation.fullmatch(word):
+                return True
+            if self._lexicon.subject.fullmatch(word):
+                return False
+        return False
 
     def _asked(self, text: str, start: int) -> bool:
         before = " ".join(text[:start].split()[-ASKING_WINDOW:])
         return bool(before) and bool(self._lexicon.asking.search(before)) and not (
             self._lexicon.present.search(text))
+
+    def _warned(self, text: str, start: int) -> bool:
+        before = " ".join(text[:start].split()[-WARNING_WINDOW:])
+        return bool(before) and bool(self._lexicon.warning.search(before))
 
     def _correct(self, plain: str) -> tuple[str, list[str]]:
         """Unknown words one slip away from a danger keyword become that keyword."""

@@ -382,9 +382,11 @@ def _load_safety(root: Path, out: _Collector) -> SafetyRules:
     )
 
 
-DANGER_CONCEPTS = ("crisis", "severe", "event", "young", "ingest", "medicine", "symptom",
-                   "depressant", "skin", "fever", "other_person", "self_person")
-DANGER_MARKERS = ("negation", "asking", "question", "hypothetical", "history", "present")
+DANGER_CONCEPTS = ("crisis", "farewell", "despair", "unreachable", "means", "severe", "event",
+                   "young", "ingest", "medicine", "mistake", "symptom", "depressant", "skin",
+                   "fever", "other_person", "self_person")
+DANGER_MARKERS = ("negation", "subject", "asking", "warning", "question", "hypothetical", "history",
+                  "present")
 DANGER_REPLIES = ("crisis", "crisis_other", "emergency", "poison", "risk_line_emergency",
                   "risk_line_crisis")
 
@@ -444,7 +446,9 @@ def _load_danger(root: Path, languages: tuple[str, ...], out: _Collector) -> Lex
     return Lexicon(
         concepts=MappingProxyType({name: joined(ps) for name, ps in concepts.items()}),
         negation=joined(markers["negation"], words=False),
+        subject=joined(markers["subject"], words=False),
         asking=joined(markers["asking"]),
+        warning=joined(markers["warning"]),
         question=joined(markers["question"], words=False),
         hypothetical=joined(markers["hypothetical"], words=False),
         history=joined(markers["history"], words=False),

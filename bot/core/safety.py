@@ -124,8 +124,26 @@ def _swallowed_by_someone_small(m: Message) -> bool:
     return m.findings.in_one_sentence("young", "ingest", "medicine")
 
 
+def _mixed_up(m: Message) -> bool:
+    """A mix-up ("by mistake", "instead of") with a medicine taken or given, in one
+    sentence: "gave my son my gabapentin instead of his vitamin"."""
+    return m.findings.in_one_sentence("mistake", "ingest", "medicine")
+
+
 def _too_much(m: Message) -> bool:
-    return m.findings.live("event") or _swallowed_by_someone_small(m)
+    return (m.findings.live("event") or _swallowed_by_someone_small(m)
+            or _mixed_up(m))
+
+
+def _wants_to_die(m: Message) -> bool:
+    """Said outright, or shown: a goodbye together with despair, a way to do it, or someone
+    who no longer answers; despair together with a way to do it or too much taken."""
+    f = m.findings
+    farewell, despair = f.live("farewell"), f.live("despair")
+    return (f.live("crisis")
+            or (farewell and (despair or f.live("unreachable") or f.live("means")))
+            or (despair and (f.live("means") or f.live("event")))
+            or (despair and f.live("unreachable") and f.seen("medicine")))
 
 
 def _in_danger_now(m: Message) -> bool:
@@ -142,7 +160,7 @@ def _someone_else(m: Message) -> bool:
     """Whose life is at risk, read around the words that said so: "my son said he wants to
     die" is about someone else; "my wife says I'm a burden" is not."""
     f = m.findings
-    crisis = f.spans("crisis")
+    crisis = f.spans("crisis") + f.spans("farewell") + f.spans("despair")
     sentences = {h.sentence for h in crisis}
     others = [h for h in f.hits if h.concept == "other_person" and h.sentence in sentences]
     selves = [h for h in f.hits if h.concept == "self_person" and h.sentence in sentences]
@@ -167,7 +185,8 @@ def _about_a_risk(m: Message) -> bool:
     """A danger word that was asked about, imagined or in the past, not happening now."""
     f = m.findings
     return (any(f.seen(c) for c in ("crisis", "severe", "event"))
-            or f.in_one_sentence("young", "ingest", "medicine", live_only=False))
+            or f.in_one_sentence("young", "ingest", "medicine", live_only=False)
+            or f.in_one_sentence("mistake", "ingest", "medicine", live_only=False))
 
 
 def _risk_answer(m: Message) -> SafetyCheck:
@@ -257,7 +276,7 @@ class Rule:
 
 RULES: tuple[Rule, ...] = (
     # Danger first, most serious first; sent first and alone.
-    Rule("crisis", lambda m: m.findings.live("crisis"), _crisis),
+    Rule("crisis", _wants_to_die, _crisis),
     Rule("emergency", _in_danger_now, _urgent("emergency")),
     Rule("poison", _too_much, _urgent("poison")),
     # A danger word asked about ("can you die from it", "what if my dog ate one"): the
