@@ -34,9 +34,12 @@ from rapidfuzz.distance import OSA
 
 from bot.core.normalize import MAX_INPUT_CHARS, to_plain
 
-_SENTENCE_END = re.compile(r"[.!?;:\n\r…¿¡]+|\s+(?:but|pero|aber|mais)\s+",
+_SENTENCE_END = re.compile(r"[.!?;:\n\r…¿¡]+|\s+(?:but|pero|aber)\s+",
                            re.IGNORECASE)
 _WORD = re.compile(r"[a-z]+")
+_ELISION = re.compile(r"\b([cdjlmnst]|qu)['\u2019](?=[aeiouyhàâéèêëîïôûœ])", re.IGNORECASE)
+"""French and Italian elisions become two words ("j'ai" -> "j ai", "l'aria" -> "l aria"), so
+"en finir" is found in "d'en finir"; English contractions ("i'm", "don't") are untouched."""
 NEGATION_WINDOW = 4
 """Words before a concept that a negation may stand in ("i am not really suicidal")."""
 ASKING_WINDOW = 4
@@ -47,7 +50,10 @@ WARNING_WINDOW = 6
 ("the leaflet says it can cause suicidal thoughts")."""
 NOT_ASKABLE = frozenset({"crisis", "farewell", "despair", "means"})
 """"I want to die" is never a question about dying, however it is framed."""
-MIN_CORRECTED_LENGTH = 4
+CLAUSE = " ; "
+"""Joins a sentence's comma-separated clauses: no pattern's ``( \w+)`` reaches across it."""
+MIN_CORRECTED_LENGTH = 3
+"""A three-letter word is corrected only into a longer keyword ("kil" -> "kill")."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +77,10 @@ class Lexicon:
     hypothetical: re.Pattern[str]
     history: re.Pattern[str]
     present: re.Pattern[str]
+    now: re.Pattern[str]
+    resolved: re.Pattern[str]
+    reported: re.Pattern[str]
+    false_negation: Mapping[str, frozenset[str]]  # language -> words that do not negate
     idioms: re.Pattern[str]
     keywords: tuple[str, ...]
     known_words: frozenset[str]
@@ -121,54 +131,85 @@ class Detector:
     def lexicon(self) -> Lexicon:
         return self._lexicon
 
-    def find(self, text: str) -> Findings:
+    def find(self, text: str, lang: str = "en") -> Findings:
+        """Danger concepts in ``text``; ``lang`` (the message's language) only says which
+        words do not negate there (Portuguese "no" means "in the")."""
         hits: list[Hit] = []
         corrections: list[str] = []
-        sentences = [s for s in (to_plain(part) for part in
-                                 _SENTENCE_END.split(text[:MAX_INPUT_CHARS])) if s]
-        lex = self._lexicon
-        for index, typed in enumerate(sentences):
-            plain = _squeeze(lex.idioms.sub(" ", typed))
-            if not plain:
-                continue
+        sentences: list[str] = []
+        for index, (clauses, asks) in enumerate(self._sentences(text)):
+            plain = CLAUSE.join(clauses)
+            sentences.append(plain)
             corrected, fixed = self._correct(plain)
             corrections.extend(fixed)
-            # A plan or a question in general ("what if my dog ate one") stays hypothetical
-            # whatever else the sentence says; the past and a question can be overridden by
-            # "it is happening now" ("is this normal? my lips are blue right now").
-            hypothetical = bool(lex.hypothetical.search(plain))  # "what if my dog ate one"
-            present = bool(lex.present.search(plain))
-            past = bool(lex.history.search(plain)) and not present
-            asked = bool(lex.question.search(plain)) and not present
-            variants = (plain, corrected) if corrected != plain else (plain,)
             seen: set[tuple[str, str]] = set()
-            for variant in variants:
-                for concept, pattern in lex.concepts.items():
+            for variant in (plain, corrected) if corrected != plain else (plain,):
+                for concept, pattern in self._lexicon.concepts.items():
                     for match in pattern.finditer(variant):
                         key = (concept, match.group(0))
-                        if key in seen or self._negated(variant, match.start()):
+                        if key in seen or self._negated(variant, match.start(), lang):
                             continue
                         seen.add(key)
-                        if concept in NOT_ASKABLE:
-                            # Wanting to die is never a question, but may be the
-                            # medicine's warning asked about, imagined before it was
-                            # said ("what if I feel suicidal"), or the past. "if i take
-                            # them all" is itself the threat: only what comes before counts.
-                            imagined = bool(lex.hypothetical.search(variant[:match.start()]))
-                            live = not (imagined or past or (
-                                concept == "crisis" and self._warned(variant, match.start())))
-                        else:
-                            live = not (hypothetical or past or asked
-                                        or self._asked(variant, match.start()))
+                        live = self._live(concept, variant, match.start(), clauses, asks)
                         hits.append(Hit(concept, index, match.group(0), live))
         return Findings(tuple(hits), tuple(corrections), tuple(sentences))
 
-    def _negated(self, text: str, start: int) -> bool:
+    def _sentences(self, text: str) -> list[tuple[list[str], bool]]:
+        """Each sentence as its comma-separated clauses in plain form (idioms removed), and
+        whether it ended with a question mark."""
+        raw = _ELISION.sub(r"\1 ", text[:MAX_INPUT_CHARS])
+        # A sentence that ends with "?" asks; unless it also says "now", what it names is
+        # asked about, not happening.
+        ends = ["?" in m.group(0) for m in _SENTENCE_END.finditer(raw)]
+        result: list[tuple[list[str], bool]] = []
+        for n, part in enumerate(_SENTENCE_END.split(raw)):
+            clauses = [c for c in (_squeeze(self._lexicon.idioms.sub(" ", to_plain(piece)))
+                                   for piece in part.split(",")) if c]
+            if clauses:
+                result.append((clauses, n < len(ends) and ends[n]))
+        return result
+
+    def _live(self, concept: str, text: str, start: int, clauses: list[str],
+              asks: bool) -> bool:
+        """Happening now, rather than asked about, imagined, denied or in the past.
+
+        A plan or a question in general ("what if my dog ate one") stays hypothetical
+        whatever else the sentence says; a question can be overridden by "it is happening
+        now" or a reported event ("i took 600 instead of 300, is that bad?"). A time in the
+        past counts in the concept's clause or an earlier one; an outcome that is over ("vet
+        said no harm done") counts anywhere in the sentence.
+        """
+        lex = self._lexicon
+        sentence = CLAUSE.join(clauses)
+        now = bool(lex.now.search(sentence))
+        present = now or bool(lex.present.search(sentence) or lex.reported.search(sentence))
+        past = not now and (bool(lex.resolved.search(sentence)) or self._in_the_past(
+            clauses, text[:start].count(CLAUSE)))
+        if concept in NOT_ASKABLE:
+            # Wanting to die is never a question, but may be the medicine's warning asked
+            # about, imagined before it was said ("what if I feel suicidal"), or the past.
+            # "if i take them all" is itself the threat: only what comes before counts.
+            imagined = bool(lex.hypothetical.search(text[:start]))
+            return not (imagined or past or (concept == "crisis" and self._warned(text, start)))
+        asked = bool(lex.question.search(sentence) or asks) and not present
+        return not (lex.hypothetical.search(sentence) or past or asked
+                    or self._asked(text, start))
+
+    def _in_the_past(self, clauses: list[str], clause: int) -> bool:
+        """A time in the past said in this clause or an earlier one ("last year, my lips
+        swelled up"), not in a later one ("took the wrong tablet, doc changed it last
+        week")."""
+        return any(self._lexicon.history.search(c) for c in clauses[:clause + 1])
+
+    def _negated(self, text: str, start: int, lang: str) -> bool:
         """A negation in the few words before, with no new clause in between: "not
         suicidal" is denied, "if it doesnt work he's going to end it" is not."""
         before = text[:start].split()[-NEGATION_WINDOW:]
+        not_here = self._lexicon.false_negation.get(lang, frozenset())
         for word in reversed(before):
-            if self._lexicon.negation.fullmatch(word):
+            if word == CLAUSE.strip():
+                return False
+            if word not in not_here and self._lexicon.negation.fullmatch(word):
                 return True
             if self._lexicon.subject.fullmatch(word):
                 return False
@@ -193,7 +234,8 @@ class Detector:
             limit = 1 if len(word) < 8 else 2
             best = process.extractOne(word, self._keywords, scorer=OSA.distance,
                                       score_cutoff=limit)
-            if best is not None and best[0] != word:
+            if best is not None and best[0] != word and (
+                    len(word) > MIN_CORRECTED_LENGTH or len(best[0]) > len(word)):
                 fixed.append(f"{word}->{best[0]}")
                 words[i] = best[0]
         return " ".join(words), fixed

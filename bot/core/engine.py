@@ -44,9 +44,9 @@ class Engine:
         """Answer one message. ``language_hint`` is Telegram's ``language_code``, if any."""
         truncated = len(question) > MAX_INPUT_CHARS
         normalized = self.kb.normalizer.normalize(question)
-        findings = self.detector.find(question)
-        safety = check(normalized, findings, self.kb.safety)
         lang = language.detect(question, language_hint, self.kb.language_words)
+        findings = self.detector.find(question, lang)
+        safety = check(normalized, findings, self.kb.safety)
         if safety.verdict == "urgent":
             why = Why(normalized.canonical, corrections=findings.corrections, rule=safety.rule)
             decision = Decision("answer", URGENT_INTENT, 100.0, (), why)

@@ -385,8 +385,8 @@ def _load_safety(root: Path, out: _Collector) -> SafetyRules:
 DANGER_CONCEPTS = ("crisis", "farewell", "despair", "unreachable", "means", "severe", "event",
                    "young", "ingest", "medicine", "mistake", "symptom", "depressant", "skin",
                    "fever", "other_person", "self_person")
-DANGER_MARKERS = ("negation", "subject", "asking", "warning", "question", "hypothetical", "history",
-                  "present")
+DANGER_MARKERS = ("negation", "subject", "asking", "warning", "question", "hypothetical",
+                  "history", "resolved", "present", "now", "reported")
 DANGER_REPLIES = ("crisis", "crisis_other", "emergency", "poison", "risk_line_emergency",
                   "risk_line_crisis")
 
@@ -399,6 +399,7 @@ def _load_danger(root: Path, languages: tuple[str, ...], out: _Collector) -> Lex
     idioms: list[str] = []
     keywords: list[str] = []
     replies: dict[str, dict[str, DangerText]] = {}
+    false_negation: dict[str, frozenset[str]] = {}
     for lang in languages:
         file = f"danger/{lang}.yml"
         data = _read_yaml(root / "danger" / f"{lang}.yml", root, out)
@@ -426,6 +427,8 @@ def _load_danger(root: Path, languages: tuple[str, ...], out: _Collector) -> Lex
                 out.add(file, "is required", field_=f"markers.{name}")
             elif _compile(marker, file, f"markers.{name}", out):
                 markers[name].append(str(marker))
+        raw_false = found_markers.get("false_negation") if isinstance(found_markers, dict) else ""
+        false_negation[lang] = frozenset(str(raw_false or "").split("|")) - {""}
         for pattern in _string_list(data.get("idioms"), file, None, "idioms", out):
             if _compile(pattern, file, "idioms", out):
                 idioms.append(pattern)
@@ -453,6 +456,10 @@ def _load_danger(root: Path, languages: tuple[str, ...], out: _Collector) -> Lex
         hypothetical=joined(markers["hypothetical"], words=False),
         history=joined(markers["history"], words=False),
         present=joined(markers["present"], words=False),
+        now=joined(markers["now"], words=False),
+        resolved=joined(markers["resolved"], words=False),
+        reported=joined(markers["reported"], words=False),
+        false_negation=MappingProxyType(false_negation),
         idioms=joined(idioms),
         keywords=tuple(sorted(set(keywords))),
         known_words=literal_words(every_pattern) | frozenset(keywords),

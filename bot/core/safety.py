@@ -141,8 +141,9 @@ def _wants_to_die(m: Message) -> bool:
     f = m.findings
     farewell, despair = f.live("farewell"), f.live("despair")
     return (f.live("crisis")
-            or (farewell and (despair or f.live("unreachable") or f.live("means")))
-            or (despair and (f.live("means") or f.live("event")))
+            or (farewell and (despair or f.live("unreachable") or f.live("means")
+                              or f.seen("event") or (f.seen("depressant") and f.seen("medicine"))))
+            or (despair and (f.live("means") or f.seen("event") or f.seen("severe")))
             or (despair and f.live("unreachable") and f.seen("medicine")))
 
 
