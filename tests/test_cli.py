@@ -89,7 +89,10 @@ def test_ask_json_has_the_stable_keys() -> None:
 def test_ask_json_urgent_names_the_rule() -> None:
     data = json.loads(run("ask", "--json", "i took too many pills")[1])
     assert (data["intent"], data["decision"], data["score"]) == ("urgent_help", "answer", 100.0)
-    assert data["why"]["rule"] == "urgent:overdose"
+    assert data["why"]["rule"] == "danger:poison"
+    assert data["danger_tier"] == "poison"
+    assert data["language"] == "en"
+    assert data["disclaimer"] == ""
 
 
 def test_ask_json_reads_one_question_per_line() -> None:
@@ -187,10 +190,11 @@ def test_chat_shortcuts(kb: KnowledgeBase) -> None:
 def test_chat_urgent_reply_has_no_numbered_choices(kb: KnowledgeBase) -> None:
     code, out, _ = run("chat", stdin="i cant breathe\nq\n")
     assert code == 0
-    after = out.split(flat(kb.intents["urgent_help"].answer.split(".")[0]))[1]
-    reply = after.split("\n> ")[0]
+    emergency = kb.danger.replies["en"]["emergency"].text
+    after = flat(out).split(flat(emergency.split(".")[0]))[1]
+    reply = after.split("> ")[0]
     assert "[1]" not in reply
-    assert flat(kb.disclaimer) in flat(reply)
+    assert flat(kb.disclaimer) not in flat(reply)  # no treatment footer under "call now"
 
 
 def test_run_without_a_token_starts_the_chat(monkeypatch: pytest.MonkeyPatch,

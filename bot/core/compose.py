@@ -49,8 +49,7 @@ def answer(kb: KnowledgeBase, intent: Intent, *, feedback: bool = False,
     if intent.id == URGENT_INTENT:
         # First and alone: no menus or follow-ups competing with "call now".
         return Reply("urgent", intent.answer, title="", details=intent.details,
-                     sources=source_refs(kb, intent.sources), disclaimer=kb.disclaimer,
-                     intent_id=intent.id)
+                     sources=source_refs(kb, intent.sources), intent_id=intent.id)
     buttons: list[Button] = []
     if intent.details:
         buttons.append(Button("More detail", actions.intent("more", intent.id)))

@@ -51,7 +51,7 @@ WARNING_WINDOW = 6
 NOT_ASKABLE = frozenset({"crisis", "farewell", "despair", "means"})
 """"I want to die" is never a question about dying, however it is framed."""
 CLAUSE = " ; "
-"""Joins a sentence's comma-separated clauses: no pattern's ``( \w+)`` reaches across it."""
+"""Joins a sentence's comma-separated clauses: no bounded word gap in a pattern crosses it."""
 MIN_CORRECTED_LENGTH = 3
 """A three-letter word is corrected only into a longer keyword ("kil" -> "kill")."""
 

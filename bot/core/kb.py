@@ -393,16 +393,22 @@ DANGER_REPLIES = ("crisis", "crisis_other", "emergency", "poison", "risk_line_em
 
 def _load_danger(root: Path, languages: tuple[str, ...], out: _Collector) -> Lexicon:
     """``knowledge/danger/<lang>.yml``: every language's concepts compiled together (danger is
-    looked for in all of them at once), and each language's fixed replies."""
+    looked for in all of them at once), and each language's fixed replies. English is
+    required; a language without a file is answered in English."""
     concepts: dict[str, list[str]] = {name: [] for name in DANGER_CONCEPTS}
     markers: dict[str, list[str]] = {name: [] for name in DANGER_MARKERS}
     idioms: list[str] = []
     keywords: list[str] = []
     replies: dict[str, dict[str, DangerText]] = {}
     false_negation: dict[str, frozenset[str]] = {}
-    for lang in languages:
+    folder = root / "danger"
+    present = [lang for lang in languages if (folder / f"{lang}.yml").is_file()]
+    if "en" not in present:
+        # English is the fallback for every reply: without it nothing can be answered.
+        present.insert(0, "en")
+    for lang in present:
         file = f"danger/{lang}.yml"
-        data = _read_yaml(root / "danger" / f"{lang}.yml", root, out)
+        data = _read_yaml(folder / f"{lang}.yml", root, out)
         if data is None:
             continue
         for key in sorted(set(data) - {"version", "language", "concepts", "markers", "idioms",

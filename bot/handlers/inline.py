@@ -71,7 +71,8 @@ async def on_inline(update: Update, context: Context) -> None:
         return
     engine = engine_of(context)
     text = inline_query.query.strip()
-    result = engine.ask(text) if text else None
+    hint = inline_query.from_user.language_code if inline_query.from_user else None
+    result = engine.ask(text, language_hint=hint) if text else None
     candidates = tuple(c.intent_id for c in result.decision.candidates) if result else ()
     replies = replies_for(engine.kb, result.reply if result else None, candidates)
     articles = [article(engine.kb, r) for r in replies]

@@ -31,7 +31,8 @@ def datas(reply: Reply) -> list[str]:
 
 
 def assert_cited(reply: Reply, kb: KnowledgeBase) -> None:
-    assert reply.disclaimer == kb.disclaimer
+    # "Call now" is not followed by "before starting or changing any treatment".
+    assert reply.disclaimer == ("" if reply.kind == "urgent" else kb.disclaimer)
     assert reply.sources
     for ref in reply.sources:
         assert YEAR_LABEL.search(ref.label) or ref.label.endswith("(web page)"), ref.label
@@ -78,12 +79,46 @@ def test_the_sources_intent_lists_every_source(kb: KnowledgeBase) -> None:
     assert [s.id for s in reply.sources] == list(kb.sources)
 
 
-def test_urgent_reply_stands_alone(kb: KnowledgeBase, engine: Engine) -> None:
-    reply = engine.ask("i took too many pills").reply
+@pytest.mark.parametrize(("message", "key"), [
+    ("i took too many pills", "poison"),
+    ("my husband took a handful and now he wont wake up", "emergency"),
+    ("i want to kill myself", "crisis"),
+    ("my son says he wants to kill himself", "crisis_other"),
+])
+def test_urgent_reply_stands_alone(kb: KnowledgeBase, engine: Engine, message: str,
+                                   key: str) -> None:
+    """The tier's fixed text, first and alone: no buttons, no treatment footer, sourced."""
+    reply = engine.ask(message).reply
     assert reply.kind == "urgent"
     assert reply.buttons == ()
-    assert reply.text == kb.intents["urgent_help"].answer
+    assert reply.disclaimer == ""
+    assert reply.text == kb.danger.replies["en"][key].text
+    assert [s.id for s in reply.sources] == list(kb.danger.replies["en"][key].sources)
     assert_cited(reply, kb)
+
+
+@pytest.mark.parametrize(("message", "lang", "key"), [
+    ("me quiero morir", "es", "crisis"),
+    ("mein Mann wacht nicht auf und atmet ganz langsam", "de", "emergency"),
+    ("mon fils a avalé des comprimés de gabapentine", "fr", "poison"),
+    ("meu marido tomou a caixa toda e não acorda", "pt", "emergency"),
+    ("voglio farla finita", "it", "crisis"),
+])
+def test_urgent_reply_is_in_the_persons_language(engine: Engine, kb: KnowledgeBase,
+                                                 message: str, lang: str, key: str) -> None:
+    result = engine.ask(message)
+    assert result.language == lang
+    assert result.reply.text == kb.danger.replies[lang][key].text
+
+
+def test_a_question_about_a_risk_carries_what_to_call(engine: Engine, kb: KnowledgeBase
+                                                      ) -> None:
+    reply = engine.ask("can you overdose on gabapentin").reply
+    assert reply.kind == "answer"
+    assert kb.danger.replies["en"]["risk_line_emergency"].text in reply.text
+    assert "poison_help_us" in {s.id for s in reply.sources}
+    crisis = engine.ask("does gabapentin cause suicidal thoughts").reply
+    assert kb.danger.replies["en"]["risk_line_crisis"].text in crisis.text
 
 
 def test_feedback_buttons_only_when_asked_and_medical(kb: KnowledgeBase) -> None:
@@ -314,6 +349,7 @@ def test_core_never_imports_telegram(path: Path) -> None:
 
 
 @pytest.mark.parametrize("path", CORE_FILES, ids=lambda p: p.name)
-def test_only_the_matcher_imports_rapidfuzz(path: Path) -> None:
+def test_only_matching_modules_import_rapidfuzz(path: Path) -> None:
+    """Fuzzy matching lives in the matcher and in the danger detector's typo correction."""
     uses = any(m == "rapidfuzz" or m.startswith("rapidfuzz.") for m in imported_modules(path))
-    assert uses == (path.name == "matcher.py")
+    assert uses == (path.name in {"matcher.py", "danger.py"})

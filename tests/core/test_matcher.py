@@ -247,7 +247,7 @@ def test_why_shows_spelling_corrections(engine: Engine) -> None:
 
 
 def test_why_names_the_safety_rule_that_decided(engine: Engine) -> None:
-    assert engine.ask("i took too many pills").decision.why.rule == "urgent:overdose"
+    assert engine.ask("i took too many pills").decision.why.rule == "danger:poison"
     assert engine.ask("gabapentin for my dog").decision.why.rule == "other_use"
 
 

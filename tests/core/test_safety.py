@@ -12,8 +12,15 @@ import pytest
 from bot.core.engine import Engine
 from bot.core.kb import DOSE_PATTERN, KnowledgeBase, load_knowledge_base
 from bot.core.reply import Reply
-from bot.core.safety import OTHER_MEDICATIONS, OTHER_USES, URGENT_INTENT, check
+from bot.core.danger import Detector
+from bot.core.safety import OTHER_MEDICATIONS, OTHER_USES, URGENT_INTENT, SafetyCheck, check
 from tests.conftest import FIXTURE_KB
+
+
+def checked(kb: KnowledgeBase, question: str) -> SafetyCheck:
+    """The rule table's outcome for ``question``, as the engine computes it."""
+    return check(kb.normalizer.normalize(question), Detector(kb.danger).find(question),
+                 kb.safety)
 
 
 def fixed(question: str, reason: str) -> object:
@@ -114,7 +121,7 @@ def test_urgent_rules_win_over_a_good_match(engine: Engine) -> None:
     # "side effects" alone would match gabapentin_side_effects; the breathing rule wins.
     result = engine.ask("gabapentin side effects, i cant breathe")
     assert result.decision.intent_id == URGENT_INTENT
-    assert result.decision.why.rule == "urgent:breathing"
+    assert result.decision.why.rule == "danger:emergency"
     assert result.decision.score == 100.0
 
 
@@ -154,10 +161,8 @@ def test_look_alikes_are_not_urgent(engine: Engine, question: str) -> None:
 def test_overdose_question_is_told_apart_by_the_rules(kb: KnowledgeBase) -> None:
     # The rule layer itself gets this right; see test_look_alikes_are_not_urgent for the
     # matcher undoing it.
-    assert check(kb.normalizer.normalize("can you overdose on gabapentin"),
-                 kb.safety).verdict != "urgent"
-    assert check(kb.normalizer.normalize("i overdosed on gabapentin"),
-                 kb.safety).verdict == "urgent"
+    assert checked(kb, "can you overdose on gabapentin").verdict != "urgent"
+    assert checked(kb, "i overdosed on gabapentin").verdict == "urgent"
 
 
 # ------------------------------------------------------------------------------ routes
@@ -305,7 +310,7 @@ def test_no_intent_can_answer_with_a_dose(kb: KnowledgeBase) -> None:
 
 def test_safety_check_flags_dose_questions(kb: KnowledgeBase) -> None:
     def flagged(question: str) -> bool:
-        return check(kb.normalizer.normalize(question), kb.safety).dose_question
+        return checked(kb, question).dose_question
 
     assert flagged("how much gabapentin should i take")
     assert flagged("what is the max dose of neurontin for rls")
@@ -334,7 +339,7 @@ def test_a_withdrawal_question_is_about_stopping(engine: Engine) -> None:
 @pytest.mark.parametrize(("question", "expected"), [
     ("can i take 2 of my 300mg", "gabapentin_dosage"),
     ("is 300 mg too much", "gabapentin_dosage"),
-    ("i took 3 of my 300mg pills by mistake", "gabapentin_dosage"),
+    ("i took 3 of my 300mg pills by mistake", "urgent_help"),  # a mix-up: poison help
     ("took neurontin with my oxycodone and feel super drowsy", "urgent_help"),
     ("had 3 beers and took my gabapentin, is that ok", "gabapentin_side_effects"),
     ("i have rls and im pregnant what can i take", "consult_provider"),

@@ -50,7 +50,8 @@ async def test_inline_urgent_returns_the_urgent_article_only(
     [only] = call.params["results"]
     assert only["id"] == "urgent_help"
     assert only["title"] == kb.intents["urgent_help"].title
-    assert kb.intents["urgent_help"].answer.split(".")[0] in contents(call)[0]
+    emergency = kb.danger.replies["en"]["emergency"].text
+    assert emergency.split(".")[0] in contents(call)[0]
 
 
 async def test_inline_off_topic_gives_no_articles_but_the_chat_button(user: Driver) -> None:

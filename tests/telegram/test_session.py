@@ -118,8 +118,32 @@ async def test_urgent_message_gets_urgent_reply_alone(
     assert engine.ask(URGENT).reply.kind == "urgent"  # the core's promise this relies on
     await user.send(URGENT)
     [reply] = user.replies
-    assert kb.intents["urgent_help"].answer.split(".")[0] in reply.text
+    assert kb.danger.replies["en"]["emergency"].text.split(".")[0] in reply.text
     assert "reply_markup" not in reply.params
+    assert kb.disclaimer not in reply.text
+
+
+@pytest.mark.parametrize(("message", "lang", "key"), [
+    ("i dont want to wake up tomorrow, everyone would be better off without me", "en",
+     "crisis"),
+    ("my wife took a whole box of her pills with wine and wont wake up", "en", "emergency"),
+    ("my toddler just ate two of my gabapentin capsules", "en", "poison"),
+    ("mi marido dice que se quiere matar", "es", "crisis_other"),
+    ("ich habe zu viele Tabletten genommen und kriege kaum Luft", "de", "emergency"),
+    ("mon chien a mangé des comprimés de neurontin", "fr", "poison"),
+])
+async def test_every_danger_tier_is_sent_first_alone_and_valid(
+        user: Driver, kb: KnowledgeBase, message: str, lang: str, key: str) -> None:
+    """Each tier's reply, in the person's language: one message, no keyboard, valid HTML,
+    opening with the action, its sources linked."""
+    await user.send(message)
+    [reply] = user.replies
+    expected = kb.danger.replies[lang][key]
+    assert reply.text.startswith(expected.text.split("\n")[0][:40])
+    assert "reply_markup" not in reply.params
+    assert_telegram_html(reply.params["text"])
+    for source in expected.sources:
+        assert kb.sources[source].url in reply.params["text"]
 
 
 async def test_long_urgent_message_is_not_preceded_by_the_long_note(
