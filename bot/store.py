@@ -185,11 +185,12 @@ class Store:
 
 
 def record_decision(store: Store | None, kind: str, intent_id: str | None,
-                    suggestions: tuple[str, ...] = ()) -> None:
-    """Count one answered question by its decision (no text, no user)."""
+                    suggestions: tuple[str, ...] = (), *, urgent: bool = False) -> None:
+    """Count one answered question by its decision (no text, no user); ``urgent``: the
+    reply was the emergency one (counted apart, without its intent)."""
     if store is None:
         return
-    if kind == "answer" and intent_id == "urgent_help":
+    if kind == "answer" and urgent:
         store.count("urgent")
     elif kind == "answer" and intent_id:
         store.count("answer", intent_id)

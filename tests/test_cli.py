@@ -306,6 +306,27 @@ def test_kb_check_uses_the_global_kb_option(broken_kb: Path) -> None:
     assert run("--kb", str(broken_kb), "kb", "check")[0] == 1
 
 
+def test_renaming_the_dose_intent_fails_kb_check_not_the_bot(tmp_path: Path) -> None:
+    """The review's crash: gabapentin_dosage renamed in a copy of knowledge/ passed the
+    check, then `ask "can i take 2 of my 300mg"` raised KeyError. Now the check fails."""
+    copy = tmp_path / "knowledge"
+    shutil.copytree(REPO_ROOT / "knowledge", copy)
+    for path in (copy / "intents").glob("*.yml"):
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace("gabapentin_dosage", "gabapentin_amounts"),
+                        encoding="utf-8")
+    for path in copy.glob("*.yml"):
+        if path.name != "roles.yml":
+            text = path.read_text(encoding="utf-8")
+            path.write_text(text.replace("gabapentin_dosage", "gabapentin_amounts"),
+                            encoding="utf-8")
+    code, out, err = run("kb", "check", str(copy))
+    assert code == 1 and "OK" not in out
+    assert "roles.yml: roles.dose: unknown intent id 'gabapentin_dosage'" in err
+    code, _, err = run("--kb", str(copy), "ask", "can i take 2 of my 300mg")
+    assert code == 1 and "cannot load the knowledge base" in err
+
+
 # ------------------------------------------------------------------------------ entry point
 
 

@@ -12,7 +12,6 @@ from bot.core import actions
 from bot.core.kb import Intent, KnowledgeBase
 from bot.core.matcher import Candidate
 from bot.core.reply import Button, Reply, SourceRef
-from bot.core.safety import URGENT_INTENT
 
 MENU_BUTTON = Button("☰ Menu", actions.menu("main"))
 MAIN_MENU = (
@@ -45,7 +44,7 @@ def related_buttons(kb: KnowledgeBase, intent: Intent) -> list[Button]:
 def answer(kb: KnowledgeBase, intent: Intent, *, feedback: bool = False,
            extra: Sequence[Button] = ()) -> Reply:
     """The short answer to an intent, with a 'More detail' button when there is more."""
-    if intent.id == URGENT_INTENT:
+    if intent.id == kb.roles.urgent:
         # First and alone: no menus or follow-ups competing with "call now".
         return Reply("urgent", intent.answer, title="", details=intent.details,
                      sources=source_refs(kb, intent.sources), disclaimer=kb.disclaimer,
@@ -65,7 +64,7 @@ def answer(kb: KnowledgeBase, intent: Intent, *, feedback: bool = False,
     keyboard = (*keyboard, (MENU_BUTTON,))
     text = intent.answer
     sources = source_refs(kb, intent.sources)
-    if intent.id == "sources":
+    if intent.id == kb.roles.sources:
         sources = source_refs(kb, kb.sources)
     return Reply("answer", text, title=intent.title, details=intent.details, sources=sources,
                  disclaimer=kb.disclaimer if intent.medical else "", buttons=keyboard,

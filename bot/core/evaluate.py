@@ -16,7 +16,6 @@ from typing import Any
 import yaml
 
 from bot.core.engine import Engine
-from bot.core.safety import URGENT_INTENT
 
 
 @dataclass(frozen=True)
@@ -40,6 +39,7 @@ class Outcome:
 @dataclass
 class Report:
     outcomes: list[Outcome] = field(default_factory=list)
+    urgent_intent: str | None = None  # the knowledge base's urgent role, for urgent recall
 
     def _share(self, chosen: Sequence[Outcome]) -> float:
         return sum(o.correct for o in chosen) / len(chosen) if chosen else 1.0
@@ -58,7 +58,9 @@ class Report:
 
     @property
     def urgent(self) -> list[Outcome]:
-        return [o for o in self.outcomes if URGENT_INTENT in o.item.expect]
+        if self.urgent_intent is None:
+            return []
+        return [o for o in self.outcomes if self.urgent_intent in o.item.expect]
 
     @property
     def errors(self) -> list[Outcome]:
@@ -99,7 +101,7 @@ def load_items(path: Path | str) -> list[Item]:
 
 
 def evaluate(engine: Engine, items: Sequence[Item]) -> Report:
-    report = Report()
+    report = Report(urgent_intent=engine.kb.roles.urgent)
     for item in items:
         decision = engine.ask(item.question).decision
         predicted = decision.intent_id if decision.kind == "answer" else None

@@ -61,8 +61,7 @@ INTENT_KEYS = frozenset(
      "examples"}
 )
 SOURCE_KEYS = frozenset({"id", "short", "year", "citation", "url", "status"})
-URGENT_INTENT = "urgent_help"
-REQUIRED_INTENTS = (URGENT_INTENT, "other_medications", "gabapentin_other_uses")
+ROLES_FILE = "roles.yml"
 # libyaml's C loader parses the knowledge base several times faster (start-up, /reload).
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -164,6 +163,33 @@ class SafetyRules:
 
 
 @dataclass(frozen=True)
+class Roles:
+    """Which intent plays each part the code relies on (``knowledge/roles.yml``).
+
+    Code names a role (``kb.roles.urgent``), never an intent id, so renaming an intent is a
+    YAML edit that ``rls-bot kb check`` verifies instead of a ``KeyError`` at run time.
+    Each field's comment is what the role is for; the loader requires every one.
+    """
+
+    urgent: str  # the emergency reply: sent first and alone, counted apart
+    dose: str  # a dose question ("can i take 2 of my 300mg"), answered without a dose
+    provider: str  # "ask your doctor or pharmacist" (pregnancy with medicines, ...)
+    other_medicines: str  # another RLS medicine: what the guidelines say about it
+    other_uses: str  # gabapentin for another condition, its price, drug tests
+    side_effects: str  # "can you overdose on gabapentin": the side-effects answer
+    selfcare: str  # what a narrowed question gets when nothing matches well (pregnancy)
+    sources: str  # the intent whose answer lists every source
+    help: str  # /help and the terminal's "help"
+    popular: tuple[str, ...]  # inline mode, before anything is typed
+    both_medicines: tuple[str, ...]  # may answer when gabapentin and another RLS medicine
+    # are in one question (switching, combining, asking a doctor)
+
+
+SINGLE_ROLES = tuple(name for name, kind in Roles.__annotations__.items() if kind == "str")
+LIST_ROLES = tuple(name for name in Roles.__annotations__ if name not in SINGLE_ROLES)
+
+
+@dataclass(frozen=True)
 class KnowledgeBase:
     intents: Mapping[str, Intent]
     sources: Mapping[str, Source]
@@ -177,11 +203,9 @@ class KnowledgeBase:
     guidelines: tuple[str, ...]
     about: tuple[str, ...]
     gabapentin: tuple[str, ...]
+    roles: Roles
     directory: Path
     normalizer: Normalizer = field(compare=False, repr=False)
-
-    def intent(self, intent_id: str) -> Intent:
-        return self.intents[intent_id]
 
 
 # --------------------------------------------------------------------------- loading
@@ -522,6 +546,41 @@ def _load_menus(root: Path, intents: Mapping[str, Intent], out: _Collector,
     return menus
 
 
+def _load_roles(root: Path, intents: Mapping[str, Intent], out: _Collector,
+                intents_read: bool = True) -> Roles:
+    """Every role present and pointing at an intent that exists, or a problem naming both
+    the file and the role."""
+    data = _read_yaml(root / ROLES_FILE, root, out) or {}
+    raw = data.get("roles", {})
+    if not isinstance(raw, dict):
+        out.add(ROLES_FILE, "'roles' must map a role to an intent id", field_="roles")
+        raw = {}
+    for key in sorted(set(raw) - set(SINGLE_ROLES) - set(LIST_ROLES)):
+        out.add(ROLES_FILE, "unknown role (the code uses: "
+                f"{', '.join((*SINGLE_ROLES, *LIST_ROLES))})", field_=f"roles.{key}")
+    values: dict[str, Any] = {}
+    for role in (*SINGLE_ROLES, *LIST_ROLES):
+        where = f"roles.{role}"
+        if role in SINGLE_ROLES:
+            value = raw.get(role)
+            ids: tuple[str, ...] = (str(value).strip(),) if isinstance(value, str) else ()
+            if value is not None and not isinstance(value, str):
+                out.add(ROLES_FILE, "must be one intent id", field_=where)
+        else:
+            ids = _string_list(raw.get(role), ROLES_FILE, None, where, out)
+        if not ids or not all(ids):
+            out.add(ROLES_FILE, "is required: name the intent that plays this role",
+                    field_=where)
+        for iid in ids:
+            if iid and intents_read and iid not in intents:
+                out.add(ROLES_FILE, f"unknown intent id '{iid}' (renamed or deleted? point "
+                        "the role at the intent that now plays it)", field_=where)
+        values[role] = ids[0] if role in SINGLE_ROLES and ids else ids
+    found: dict[str, Any] = {role: values.get(role) or ("" if role in SINGLE_ROLES else ())
+                             for role in (*SINGLE_ROLES, *LIST_ROLES)}
+    return Roles(**found)
+
+
 def _cross_check(intents: Mapping[str, Intent], sources: Mapping[str, Source],
                  normalizer: Normalizer, out: _Collector, *, sources_read: bool = True,
                  intents_read: bool = True) -> None:
@@ -551,10 +610,6 @@ def _cross_check(intents: Mapping[str, Intent], sources: Mapping[str, Source],
             if owner != intent.id:
                 out.add(intent.file, f"example {example!r} is also an example of '{owner}' "
                         "(after normalisation)", intent.id, "examples")
-    for required in REQUIRED_INTENTS:
-        if intents_read and required not in intents:
-            out.add("intents/", f"the '{required}' intent is required (safety rules answer "
-                    "with it)")
 
 
 def load_knowledge_base(directory: Path | str | None = None) -> KnowledgeBase:
@@ -576,6 +631,7 @@ def load_knowledge_base(directory: Path | str | None = None) -> KnowledgeBase:
     intents_read = not any(p.file.startswith("intents") and "valid YAML" in p.message
                            for p in out.problems[before:])
     menus = _load_menus(root, intents, out, intents_read)
+    roles = _load_roles(root, intents, out, intents_read)
     for key in ("conversation_intents", "interaction_intents", "medicine_topic_intents",
                 "needs_gabapentin", "pregnancy_intents"):
         for iid in sorted(getattr(safety, key) - set(intents) if intents_read else ()):
@@ -590,6 +646,6 @@ def load_knowledge_base(directory: Path | str | None = None) -> KnowledgeBase:
         synonyms=MappingProxyType(synonyms), stopwords=stopwords, disclaimer=disclaimer,
         messages=MappingProxyType(messages), matching=matching, safety=safety,
         tips=menus["tips"], guidelines=menus["guidelines"], about=menus["about"],
-        gabapentin=menus["gabapentin"],
+        gabapentin=menus["gabapentin"], roles=roles,
         directory=root, normalizer=normalizer,
     )

@@ -27,7 +27,7 @@ from typing import Literal
 
 from rapidfuzz import fuzz, process
 
-from bot.core.kb import URGENT_INTENT, KnowledgeBase
+from bot.core.kb import KnowledgeBase
 from bot.core.normalize import Normalized
 
 DecisionKind = Literal["answer", "suggest", "fallback"]
@@ -251,7 +251,7 @@ class Matcher:
         # The safety rules catch urgent messages; a fuzzy resemblance to one is a second net,
         # and it must be a close one, or routine questions would get an emergency reply.
         ranked = [c for c in ranked
-                  if c.intent_id != URGENT_INTENT or c.score >= settings.urgent_threshold]
+                  if c.intent_id != self._kb.roles.urgent or c.score >= settings.urgent_threshold]
         if threshold is not None:
             settings = replace(settings, answer_threshold=threshold,
                                suggest_threshold=min(settings.suggest_threshold, threshold))

@@ -30,7 +30,8 @@ async def on_text(update: Update, context: Context) -> None:
     # What was decided, never what was asked: /privacy promises no message text is kept.
     note(intent=decision.intent_id, decision=decision.kind)
     record_decision(store, decision.kind, decision.intent_id,
-                    tuple(c.intent_id for c in decision.candidates))
+                    tuple(c.intent_id for c in decision.candidates),
+                   urgent=result.reply.kind == "urgent")
     if result.truncated and result.reply.kind != "urgent":
         await send(update, compose.notice(engine.kb, "too_long", with_menu=False))
     await send(update, result.reply)

@@ -9,8 +9,6 @@ from bot.core.kb import KnowledgeBase
 from bot.core.reply import Reply
 from bot.handlers.common import Context, kb_of, send
 
-HELP_INTENT = "help"
-
 
 def deep_link(kb: KnowledgeBase, payload: str) -> Reply | None:
     """``t.me/<bot>?start=<payload>``: a menu name (tips, guidelines, ...) or an intent id.
@@ -31,7 +29,7 @@ async def on_start(update: Update, context: Context) -> None:
 
 async def on_help(update: Update, context: Context) -> None:
     kb = kb_of(context)
-    await send(update, deep_link(kb, HELP_INTENT) or menus.main_menu(kb, welcome=True))
+    await send(update, deep_link(kb, kb.roles.help) or menus.main_menu(kb, welcome=True))
 
 
 async def on_about(update: Update, context: Context) -> None:

@@ -8,6 +8,7 @@ checks the Problem the loader reports for it.
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,10 +18,12 @@ import yaml
 
 from bot.core.kb import (
     DOSE_PATTERN,
+    LIST_ROLES,
     MAX_ID_LENGTH,
     MAX_TITLE_LENGTH,
     MIN_EXAMPLES,
     REQUIRED_MESSAGES,
+    SINGLE_ROLES,
     KnowledgeBase,
     KnowledgeBaseError,
     Problem,
@@ -367,13 +370,48 @@ def test_duplicate_id_across_two_files(kb_copy: Path) -> None:
     assert len(problems) == 1
 
 
-def test_missing_urgent_help_intent_is_reported(kb_copy: Path) -> None:
+def test_deleting_the_urgent_intent_names_the_role(kb_copy: Path) -> None:
     def drop(data: dict[str, Any]) -> None:
         data["intents"] = [i for i in data["intents"] if i["id"] != "urgent_help"]
 
     edit(kb_copy, CONVERSATION, drop)
-    problem = find(problems_of(kb_copy), "intents/", None, None)
-    assert "'urgent_help' intent is required" in problem.message
+    problem = find(problems_of(kb_copy), "roles.yml", None, "roles.urgent")
+    assert "unknown intent id 'urgent_help'" in problem.message
+
+
+@pytest.mark.parametrize("role", [*SINGLE_ROLES, *LIST_ROLES])
+def test_every_role_is_required(kb_copy: Path, role: str) -> None:
+    edit(kb_copy, "roles.yml", lambda d: d["roles"].pop(role))
+    problem = find(problems_of(kb_copy), "roles.yml", None, f"roles.{role}")
+    assert "is required" in problem.message
+
+
+def test_an_unknown_role_is_reported(kb_copy: Path) -> None:
+    edit(kb_copy, "roles.yml", lambda d: d["roles"].update(smalltalk="greeting"))
+    find(problems_of(kb_copy), "roles.yml", None, "roles.smalltalk", "unknown role")
+
+
+def rename_intent(root: Path, old: str, new: str) -> None:
+    """Rename an intent everywhere except roles.yml, as a curator who forgot it would."""
+    for path in sorted(root.rglob("*.yml")):
+        if path.name == "roles.yml":
+            continue
+        text = path.read_text(encoding="utf-8")
+        path.write_text(re.sub(rf"\b{old}\b", new, text), encoding="utf-8")
+
+
+@pytest.mark.parametrize("role", [*SINGLE_ROLES, *LIST_ROLES])
+def test_renaming_an_intent_that_plays_a_role_fails_kb_check(tmp_path: Path,
+                                                             role: str) -> None:
+    """The real knowledge base: each role's intent renamed in a copy makes the check fail,
+    naming roles.yml and the role, instead of the bot crashing on the first question."""
+    copy = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE_DIR, copy)
+    played = getattr(load_knowledge_base(KNOWLEDGE_DIR).roles, role)
+    old = played if isinstance(played, str) else played[0]
+    rename_intent(copy, old, f"{old}_renamed")
+    problem = find(problems_of(copy), "roles.yml", None, f"roles.{role}")
+    assert f"unknown intent id '{old}'" in problem.message
 
 
 def test_missing_file_is_reported(kb_copy: Path) -> None:
