@@ -13,10 +13,11 @@ import asyncio
 import logging
 import signal
 import sys
+from functools import partial
 from typing import Any, TextIO
 from urllib.parse import urlsplit
 
-from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram import BotCommand, BotCommandScopeChat, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
@@ -51,18 +52,19 @@ BotApplication = Application[
     ExtBot[None], Context, dict[Any, Any], dict[Any, Any], dict[Any, Any], JobQueue[Context]
 ]
 
-COMMANDS: tuple[tuple[str, str, Any], ...] = (
-    ("start", "Welcome and main menu", start.on_start),
-    ("help", "How to use this bot", start.on_help),
-    ("menu", "Topics to browse", menus.on_menu),
-    ("tips", "Self-care tips for restless legs", menus.on_tips),
-    ("guidelines", "What the treatment guidelines say", menus.on_guidelines),
-    ("sources", "Where the answers come from", menus.on_sources),
-    ("about", "About this bot", start.on_about),
-    ("privacy", "What the bot keeps about you", start.on_privacy),
-    ("suggest", "Send a question the bot could not answer", curation.on_suggest),
+COMMANDS: tuple[tuple[str, Any], ...] = (
+    ("start", start.on_start),
+    ("help", start.on_help),
+    ("menu", menus.on_menu),
+    ("tips", menus.on_tips),
+    ("guidelines", menus.on_guidelines),
+    ("sources", menus.on_sources),
+    ("about", start.on_about),
+    ("privacy", start.on_privacy),
+    ("suggest", curation.on_suggest),
 )
-"""(command, description shown in Telegram's menu, handler), in menu order."""
+"""(command, handler), in menu order; the descriptions are in knowledge/messages."""
+ADMIN_COMMANDS = ("stats", "reload")
 
 CONCURRENT_UPDATES = 64
 """Updates handled at once. Matching takes well under a millisecond but each reply waits
@@ -120,7 +122,7 @@ def register_handlers(app: BotApplication, settings: Settings) -> None:
     app.bot_data[FLOOD_KEY] = flood  # tests reach its clock here
     app.add_handler(TypeHandler(Update, flood.on_update), group=-1)
     # 1. Commands, also as /cmd@botname in groups; new messages only, edits are ignored.
-    for name, _, callback in COMMANDS:
+    for name, callback in COMMANDS:
         app.add_handler(CommandHandler(name, callback, filters=filters.UpdateType.MESSAGE))
     # 2. Admin commands: for anyone else they behave like a command we do not have.
     app.add_handler(CommandHandler("stats", admin.on_stats, filters=filters.UpdateType.MESSAGE))
@@ -141,15 +143,35 @@ def register_handlers(app: BotApplication, settings: Settings) -> None:
     app.add_error_handler(errors.on_error)
 
 
+async def publish_profile(app: BotApplication, kb: KnowledgeBase,
+                          admins: frozenset[int]) -> None:
+    """Description, short description and command menu, from knowledge/messages: the words
+    people see in Telegram's profile are reviewed with the rest. Admin commands are shown
+    only in the admins' own chats."""
+    commands = [BotCommand(name, kb.text(f"commands.{name}")) for name, _ in COMMANDS]
+    admin = [*commands, *(BotCommand(n, kb.text(f"commands.{n}")) for n in ADMIN_COMMANDS)]
+    calls: list[tuple[str, Any]] = [
+        ("description", partial(app.bot.set_my_description, kb.text("profile.description"))),
+        ("short description", partial(app.bot.set_my_short_description,
+                                      kb.text("profile.short_description"))),
+        ("command menu", partial(app.bot.set_my_commands, commands)),
+        *((f"admin command menu for {admin_id}",
+           partial(app.bot.set_my_commands, admin, scope=BotCommandScopeChat(admin_id)))
+          for admin_id in sorted(admins)),
+    ]
+    for what, call in calls:
+        try:
+            await call()
+        except TelegramError as exc:  # cosmetic: the bot works without them
+            logger.warning("could not publish the %s: %s", what, exc)
+
+
 async def post_init(app: BotApplication) -> None:
-    """Runs once after ``getMe``: publish the command list Telegram shows in its menu."""
-    commands = [BotCommand(name, description) for name, description, _ in COMMANDS]
-    try:
-        await app.bot.set_my_commands(commands)
-    except TelegramError as exc:  # cosmetic: the bot works without the menu
-        logger.warning("could not register the command menu: %s", exc)
-    logger.info("connected as @%s", app.bot.username)
+    """Runs once after ``getMe``: publish the profile and commands, open the store."""
     settings: Settings = app.bot_data[SETTINGS_KEY]
+    engine: Engine = app.bot_data[ENGINE_KEY]
+    await publish_profile(app, engine.kb, settings.admin_user_ids)
+    logger.info("connected as @%s", app.bot.username)
     store = None
     if settings.store_path:
         store = Store(settings.store_path, retention_days=settings.suggestion_retention_days)

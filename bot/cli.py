@@ -108,7 +108,7 @@ def cmd_chat(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: Te
             return 1
         return 0
     except KeyboardInterrupt:
-        print("\nBye!", file=stdout)
+        print("\n" + kb.text("bye"), file=stdout)
         return 0
 
 

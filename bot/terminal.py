@@ -15,8 +15,8 @@ from bot.core.engine import Engine
 from bot.core.reply import Button, Reply
 
 WIDTH = 88
-_WORDS = {"next": "next", "n": "next", "prev": "prev", "previous": "prev", "p": "prev",
-          "back": "back", "more": "more detail"}
+_WORDS = {"next": "buttons.next", "n": "buttons.next", "prev": "buttons.prev",
+          "previous": "buttons.prev", "p": "buttons.prev", "more": "buttons.more"}
 
 
 def format_reply(reply: Reply, *, numbered: bool = True, with_details: bool = False) -> str:
@@ -31,7 +31,7 @@ def format_reply(reply: Reply, *, numbered: bool = True, with_details: bool = Fa
         parts.append(textwrap.fill(reply.details, WIDTH))
     if reply.sources:
         lines = [f"  - {s.label}: {s.url}" for s in reply.sources]
-        parts.append("Sources:\n" + "\n".join(lines))
+        parts.append(f"{reply.sources_title}\n" + "\n".join(lines))
     if reply.disclaimer:
         parts.append(textwrap.fill(reply.disclaimer, WIDTH))
     if numbered and reply.buttons:
@@ -54,26 +54,25 @@ def chat(engine: Engine, stdin: TextIO, stdout: TextIO, *, intro: str = "") -> i
         print("\n> ", end="", file=stdout, flush=True)
         line = stdin.readline()
         if not line:
-            print("\nBye!", file=stdout)
+            print("\n" + kb.text("bye"), file=stdout)
             return typed
         typed += 1
         text = line.strip()
         if text.lower() in {"quit", "exit", "/quit", "/exit", "q"}:
-            print("Bye! Take care.", file=stdout)
+            print(kb.text("bye"), file=stdout)
             return typed
         buttons: tuple[Button, ...] = current.all_buttons
         reply: Reply | None
         named = [b for b in buttons if text.lower() in _WORDS and
-                 _WORDS[text.lower()] in b.label.lower()]
+                 b.label == kb.text(_WORDS[text.lower()])]
         if named:  # "next", "prev", "back", "more": the button with that word
             text = str(buttons.index(named[0]) + 1)
         if text.isdigit() and 1 <= int(text) <= len(buttons):
             action = actions.decode(buttons[int(text) - 1].data)
             reply = menus.for_action(kb, action) if action else None
         elif text.isdigit():
-            reply = replace(current, text=f"Please pick a number from 1 to {len(buttons)}, "
-                            "or type a question.", title="", footer="", sources=(),
-                            disclaimer="", details="")
+            reply = replace(current, text=kb.text("pick_number", count=len(buttons)),
+                            title="", footer="", sources=(), disclaimer="", details="")
         elif text.lower() in {"menu", "/menu", "/start"}:
             reply = menus.main_menu(kb)
         elif text.lower() in {"/tips", "tips"}:

@@ -162,7 +162,7 @@ def test_chat_menus_and_questions(kb: KnowledgeBase) -> None:
     assert "[1] 💬 Ask a question" in out and "[6] 📚 Sources" in out
     assert "(Tip 1 of 7)" in out and "(Tip 2 of 7)" in out
     assert flat(kb.intents[kb.tips[1]].answer) in text
-    assert kb.messages["guidelines_intro"] in out
+    assert kb.messages["menus.guidelines.text"] in out
     assert kb.intents["guideline_aasm"].title.upper() in out
     assert flat(kb.intents["gabapentin_efficacy"].answer) in text
     assert "Please pick a number from 1 to" in text
@@ -172,16 +172,16 @@ def test_chat_menus_and_questions(kb: KnowledgeBase) -> None:
 def test_chat_ends_at_end_of_input() -> None:
     code, out, _ = run("chat", stdin="what is horizant\n")
     assert code == 0
-    assert out.rstrip().endswith("Bye!")
+    assert out.rstrip().endswith("Bye! Take care.")
 
 
 def test_chat_shortcuts(kb: KnowledgeBase) -> None:
     code, out, _ = run("chat", stdin="/tips\n/guidelines\n/sources\n/start\nexit\n")
     assert code == 0
     assert "(Tip 1 of 7)" in out
-    assert kb.messages["guidelines_intro"] in out
-    assert kb.messages["sources_intro"] in out
-    assert out.count(flat(kb.messages["menu"])) == 1
+    assert kb.messages["menus.guidelines.text"] in out
+    assert kb.messages["menus.sources.text"] in out
+    assert out.count(flat(kb.messages["menus.main.text"])) == 1
 
 
 def test_chat_urgent_reply_has_no_numbered_choices(kb: KnowledgeBase) -> None:

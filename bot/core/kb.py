@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -51,11 +51,30 @@ DOSE_PATTERN = re.compile(
     re.IGNORECASE,
 )
 
-REQUIRED_MESSAGES = (
-    "welcome", "fallback", "suggest", "non_text", "empty", "too_long", "error", "flood",
-    "stale_button", "about", "privacy", "tips_intro", "guidelines_intro", "sources_intro",
-    "menu",
-)
+MESSAGES_DIR = "messages"
+DEFAULT_LANGUAGE = "en"
+REQUIRED_MESSAGES: dict[str, frozenset[str]] = {
+    key: frozenset(fields) for key, fields in {
+        "welcome": (), "fallback": (), "suggest": (), "non_text": (), "empty": (),
+        "too_long": (), "error": (), "flood": (), "stale_button": (), "about": (),
+        "privacy": (), "tip_position": ("n", "total"), "sources_one": (), "sources_many": (),
+        "feedback_thanks": (), "suggest_usage": (), "suggest_thanks": (), "suggest_off": (),
+        "pick_number": ("count",), "bye": (), "reload_done": ("intents", "examples"),
+        "reload_refused": ("problems",), "stats_off": (),
+        "buttons.more": (), "buttons.prev": (), "buttons.next": (), "buttons.back": ("menu",),
+        "buttons.helpful": (), "buttons.not_helpful": (), "buttons.open_chat": (),
+        "profile.description": (), "profile.short_description": (),
+    }.items()
+}
+"""Every message the code looks up, with the {placeholders} it fills in. Menus and commands
+add their own keys (``menus.<id>.label`` ..., ``commands.<name>``) from menus.yml."""
+MENU_FIELDS = ("label", "text", "name")
+MESSAGE_SECTIONS = ("messages", "buttons", "menus", "commands", "profile")
+MAX_LENGTHS = {"profile.description": 512, "profile.short_description": 120}
+MAX_COMMAND_DESCRIPTION = 256
+MENU_IDS = ("main", "ask", "gabapentin", "tips", "guidelines", "about", "sources")
+COMMAND_NAMES = ("start", "help", "menu", "tips", "guidelines", "sources", "about", "privacy",
+                 "suggest", "stats", "reload")
 INTENT_KEYS = frozenset(
     {"id", "title", "medical", "answer", "details", "sources", "related", "reviewed",
      "examples"}
@@ -196,7 +215,7 @@ class KnowledgeBase:
     synonyms: Mapping[str, str]
     stopwords: frozenset[str]
     disclaimer: str
-    messages: Mapping[str, str]
+    messages: Mapping[str, str]  # the default language's, flattened: "welcome", "buttons.more"
     matching: MatchingSettings
     safety: SafetyRules
     tips: tuple[str, ...]
@@ -206,6 +225,14 @@ class KnowledgeBase:
     roles: Roles
     directory: Path
     normalizer: Normalizer = field(compare=False, repr=False)
+    languages: Mapping[str, Mapping[str, str]] = field(default_factory=dict, compare=False,
+                                                      repr=False)
+
+    def text(self, key: str, **values: object) -> str:
+        """The one lookup for words a person reads: ``messages/<language>.yml`` by key,
+        its {placeholders} filled in (the loader checked they match)."""
+        template = self.messages[key]
+        return template.format(**values) if values else template
 
 
 # --------------------------------------------------------------------------- loading
@@ -411,19 +438,12 @@ def _load_safety(root: Path, out: _Collector) -> SafetyRules:
     )
 
 
-def _load_meta(root: Path, out: _Collector) -> tuple[str, dict[str, str], MatchingSettings]:
+def _load_meta(root: Path, out: _Collector) -> MatchingSettings:
     file = "meta.yml"
     data = _read_yaml(root / file, root, out) or {}
-    disclaimer = _text(data.get("disclaimer"))
-    if not disclaimer:
-        out.add(file, "is required", field_="disclaimer")
-    raw_messages = data.get("messages", {})
-    messages: dict[str, str] = {}
-    if isinstance(raw_messages, dict):
-        messages = {str(k): _text(v) for k, v in raw_messages.items()}
-    for key in REQUIRED_MESSAGES:
-        if not messages.get(key):
-            out.add(file, "is required", field_=f"messages.{key}")
+    for key in sorted(set(data) - {"version", "matching"}):
+        out.add(file, "unknown top-level key (allowed: version, matching; words a person "
+                "reads belong in messages/)", field_=key)
     raw = data.get("matching", {}) or {}
     settings = MatchingSettings()
     values: dict[str, float] = {}
@@ -447,10 +467,104 @@ def _load_meta(root: Path, out: _Collector) -> tuple[str, dict[str, str], Matchi
         conversation_recall=float(values.get("conversation_recall",
                                              settings.conversation_recall * 100)) / 100,
     )
-    for key, text in [("disclaimer", disclaimer), *messages.items()]:
-        if DOSE_PATTERN.search(text):
-            out.add(file, "contains a dose amount; the bot never gives doses", field_=key)
-    return disclaimer, messages, settings
+    return settings
+
+
+def _lines(value: Any) -> str:
+    """Like _text, but a block (``|``) keeps its line breaks: lists, a blank line."""
+    if value is None:
+        return ""
+    return "\n".join(" ".join(line.split()) for line in str(value).strip().splitlines())
+
+
+def _flatten(data: dict[str, Any], file: str, out: _Collector) -> dict[str, str]:
+    """``messages.welcome`` -> ``welcome``; ``menus.tips.label`` stays dotted."""
+    flat: dict[str, str] = {}
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(f"{prefix}.{k}", v)
+        elif isinstance(value, str | int | float) and not isinstance(value, bool):
+            flat[prefix.removeprefix("messages.")] = _lines(value)
+        else:
+            out.add(file, "must be text", field_=prefix)
+
+    for section in MESSAGE_SECTIONS:
+        value = data.get(section, {})
+        if not isinstance(value, dict):
+            out.add(file, "must be a mapping of keys to texts", field_=section)
+            continue
+        walk(section, value)
+    return flat
+
+
+def _yaml_path(key: str) -> str:
+    return key if "." in key or key == "disclaimer" else f"messages.{key}"
+
+
+def _check_message(file: str, key: str, text: str, fields: frozenset[str],
+                   out: _Collector) -> None:
+    import string
+
+    try:
+        used = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+    except ValueError as exc:
+        out.add(file, f"has a broken {{placeholder}}: {exc}", field_=_yaml_path(key))
+        return
+    if used != fields:
+        want = ", ".join(f"{{{f}}}" for f in sorted(fields)) or "none"
+        out.add(file, f"placeholders must be {want}", field_=_yaml_path(key))
+    limit = MAX_LENGTHS.get(key, MAX_COMMAND_DESCRIPTION if key.startswith("commands.")
+                            else None)
+    if limit is not None and len(text) > limit:
+        out.add(file, f"is longer than Telegram's {limit} characters", field_=_yaml_path(key))
+    if DOSE_PATTERN.search(text):
+        out.add(file, "contains a dose amount; the bot never gives doses",
+                field_=_yaml_path(key))
+
+
+def required_message_keys(menu_ids: Iterable[str],
+                          command_names: Iterable[str]) -> dict[str, frozenset[str]]:
+    """What a messages file must hold: the code's keys, plus each menu's and command's."""
+    keys = dict(REQUIRED_MESSAGES)
+    keys.update({f"menus.{m}.{f}": frozenset() for m in menu_ids for f in MENU_FIELDS})
+    keys.update({f"commands.{c}": frozenset() for c in command_names})
+    return keys
+
+
+def _load_messages(root: Path, out: _Collector,
+                   required: Mapping[str, frozenset[str]]) -> dict[str, dict[str, str]]:
+    """Every ``messages/<language>.yml``: the same keys, the same placeholders, no doses."""
+    folder = root / MESSAGES_DIR
+    languages: dict[str, dict[str, str]] = {}
+    paths = sorted(folder.glob("*.yml"))
+    if not (folder / f"{DEFAULT_LANGUAGE}.yml").is_file():
+        paths.insert(0, folder / f"{DEFAULT_LANGUAGE}.yml")  # reported as missing
+    for path in paths:
+        file = f"{MESSAGES_DIR}/{path.name}"
+        data = _read_yaml(path, root, out)
+        if data is None:
+            continue
+        allowed = {"version", "language", "disclaimer", *MESSAGE_SECTIONS}
+        for key in sorted(set(data) - allowed):
+            out.add(file, f"unknown top-level key (allowed: {', '.join(sorted(allowed))})",
+                    field_=key)
+        if data.get("language") != path.stem:
+            out.add(file, f"must say 'language: {path.stem}' (the file's name)",
+                    field_="language")
+        flat = _flatten(data, file, out)
+        flat["disclaimer"] = _text(data.get("disclaimer"))
+        for key, fields in {"disclaimer": frozenset[str](), **required}.items():
+            if not flat.get(key):
+                out.add(file, "is required", field_=_yaml_path(key))
+            else:
+                _check_message(file, key, flat[key], fields, out)
+        for key in sorted(set(flat) - set(required) - {"disclaimer"}):
+            out.add(file, "unknown key: no code, menu or command uses it",
+                    field_=_yaml_path(key))
+        languages[path.stem] = flat
+    return languages
 
 
 def _parse_intent(entry: Any, file: str, n: int, out: _Collector) -> Intent | None:
@@ -624,7 +738,10 @@ def load_knowledge_base(directory: Path | str | None = None) -> KnowledgeBase:
     sources_read = not any(p.file == "sources.yml" and "YAML" in p.message
                            for p in out.problems[before:])
     synonyms, stopwords = _load_synonyms(root, out)
-    disclaimer, messages, matching = _load_meta(root, out)
+    matching = _load_meta(root, out)
+    languages = _load_messages(root, out, required_message_keys(MENU_IDS, COMMAND_NAMES))
+    messages = dict(languages.get(DEFAULT_LANGUAGE, {}))
+    disclaimer = messages.pop("disclaimer", "")
     safety = _load_safety(root, out)
     before = len(out.problems)
     intents = _load_intents(root, out)
@@ -648,4 +765,5 @@ def load_knowledge_base(directory: Path | str | None = None) -> KnowledgeBase:
         tips=menus["tips"], guidelines=menus["guidelines"], about=menus["about"],
         gabapentin=menus["gabapentin"], roles=roles,
         directory=root, normalizer=normalizer,
+        languages=MappingProxyType({k: MappingProxyType(v) for k, v in languages.items()}),
     )

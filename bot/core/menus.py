@@ -9,28 +9,25 @@ from __future__ import annotations
 
 from bot.core import actions
 from bot.core.compose import (
-    MENU_BUTTON,
     answer,
     details,
     main_menu_buttons,
+    menu_button,
     rows,
     source_refs,
+    sources_title,
 )
 from bot.core.kb import KnowledgeBase
 from bot.core.reply import Button, Reply
 
 
 def main_menu(kb: KnowledgeBase, *, welcome: bool = False) -> Reply:
-    text = kb.messages["welcome"] if welcome else kb.messages["menu"]
-    return Reply("menu", text, buttons=main_menu_buttons())
+    text = kb.text("welcome") if welcome else kb.text("menus.main.text")
+    return Reply("menu", text, buttons=main_menu_buttons(kb))
 
 
 def ask_prompt(kb: KnowledgeBase) -> Reply:
-    examples = ("does gabapentin help restless legs", "what is horizant",
-                "my legs crawl at night what can i do")
-    text = "Type your question in your own words, for example:\n" + "\n".join(
-        f"• {e}" for e in examples)
-    return Reply("info", text, buttons=((MENU_BUTTON,),))
+    return Reply("info", kb.text("menus.ask.text"), buttons=((menu_button(kb),),))
 
 
 def tip(kb: KnowledgeBase, position: int) -> Reply:
@@ -40,44 +37,48 @@ def tip(kb: KnowledgeBase, position: int) -> Reply:
     intent = kb.intents[kb.tips[position - 1]]
     nav: list[Button] = []
     if position > 1:
-        nav.append(Button("◀ Prev", actions.tip(position - 1)))
+        nav.append(Button(kb.text("buttons.prev"), actions.tip(position - 1)))
     if position < total:
-        nav.append(Button("Next ▶", actions.tip(position + 1)))
+        nav.append(Button(kb.text("buttons.next"), actions.tip(position + 1)))
     keyboard: tuple[tuple[Button, ...], ...] = (tuple(nav),) if nav else ()
-    more = (Button("More detail", actions.intent("more", intent.id)),) if intent.details else ()
-    keyboard = (*keyboard, (*more, MENU_BUTTON))
+    more = ((Button(kb.text("buttons.more"), actions.intent("more", intent.id)),)
+            if intent.details else ())
+    keyboard = (*keyboard, (*more, menu_button(kb)))
+    refs = source_refs(kb, intent.sources)
     return Reply("tip", intent.answer, title=intent.title, intent_id=intent.id,
-                 sources=source_refs(kb, intent.sources), disclaimer=kb.disclaimer,
-                 buttons=keyboard, footer=f"Tip {position} of {total}")
+                 sources=refs, sources_title=sources_title(kb, refs), disclaimer=kb.disclaimer,
+                 buttons=keyboard, footer=kb.text("tip_position", n=position, total=total))
 
 
 def guidelines_menu(kb: KnowledgeBase) -> Reply:
     buttons = [Button(kb.intents[g].title, actions.intent("show", g)) for g in kb.guidelines]
-    return Reply("menu", kb.messages["guidelines_intro"],
-                 buttons=(*rows(buttons), (MENU_BUTTON,)))
+    return Reply("menu", kb.text("menus.guidelines.text"),
+                 buttons=(*rows(buttons), (menu_button(kb),)))
 
 
 def guideline(kb: KnowledgeBase, intent_id: str) -> Reply:
-    back = Button("◀ Back to guidelines", actions.menu("guidelines"))
+    back = Button(kb.text("buttons.back", menu=kb.text("menus.guidelines.name")),
+                  actions.menu("guidelines"))
     return answer(kb, kb.intents[intent_id], extra=(back,))
 
 
 def about_menu(kb: KnowledgeBase) -> Reply:
     buttons = [Button(kb.intents[i].title, actions.intent("show", i)) for i in kb.about]
-    return Reply("menu", "About restless legs syndrome:",
-                 buttons=(*rows(buttons), (MENU_BUTTON,)))
+    return Reply("menu", kb.text("menus.about.text"),
+                 buttons=(*rows(buttons), (menu_button(kb),)))
 
 
 def gabapentin_menu(kb: KnowledgeBase) -> Reply:
     buttons = [Button(kb.intents[i].title, actions.intent("show", i))
                for i in kb.gabapentin]
-    return Reply("menu", "Gabapentin and RLS: pick a question.",
-                 buttons=(*rows(buttons), (MENU_BUTTON,)))
+    return Reply("menu", kb.text("menus.gabapentin.text"),
+                 buttons=(*rows(buttons), (menu_button(kb),)))
 
 
 def sources_list(kb: KnowledgeBase) -> Reply:
-    return Reply("info", kb.messages["sources_intro"], sources=source_refs(kb, kb.sources),
-                 buttons=((MENU_BUTTON,),))
+    refs = source_refs(kb, kb.sources)
+    return Reply("info", kb.text("menus.sources.text"), sources=refs,
+                 sources_title=sources_title(kb, refs), buttons=((menu_button(kb),),))
 
 
 def named(kb: KnowledgeBase, name: str) -> Reply | None:
@@ -109,5 +110,5 @@ def for_action(kb: KnowledgeBase, action: actions.Action) -> Reply | None:
             return guideline(kb, action.arg)
         return answer(kb, intent, feedback=action.verb == "pick")
     if action.ns == "f" and action.arg in kb.intents:
-        return Reply("notice", "Thank you for the feedback!", buttons=((MENU_BUTTON,),))
+        return Reply("notice", kb.text("feedback_thanks"), buttons=((menu_button(kb),),))
     return None

@@ -69,9 +69,9 @@ async def on_reload(update: Update, context: Context) -> None:
     if problem is None:
         kb = engine_of(context).kb
         examples = sum(len(i.examples) for i in kb.intents.values())
-        text = f"Reloaded: {len(kb.intents)} intents, {examples} examples."
+        text = kb.text("reload_done", intents=len(kb.intents), examples=examples)
     else:
-        text = f"Reload refused; the previous knowledge base is still answering.\n\n{problem}"
+        text = engine_of(context).kb.text("reload_refused", problems=problem)
     await send(update, Reply("notice", text))
 
 
@@ -81,7 +81,7 @@ async def on_stats(update: Update, context: Context) -> None:
         return
     store = store_of(context)
     if store is None:
-        text = "Counting is off (STORE_PATH=off)."
+        text = engine_of(context).kb.text("stats_off")
     else:
         report = await asyncio.to_thread(store.report, STATS_DAYS)
         text = format_report(report)

@@ -27,8 +27,6 @@ from bot.render import inline_html, shorten
 CACHE_SECONDS = 10
 MAX_RESULTS = 5
 DESCRIPTION_CHARS = 100
-OPEN_CHAT = InlineQueryResultsButton(text="Open the menu in a private chat",
-                                     start_parameter="main")
 
 
 def article(kb: KnowledgeBase, reply: Reply) -> InlineQueryResultArticle:
@@ -70,4 +68,9 @@ async def on_inline(update: Update, context: Context) -> None:
     replies = replies_for(engine.kb, result.reply if result else None, candidates)
     articles = [article(engine.kb, r) for r in replies]
     await with_retries(partial(inline_query.answer, articles, cache_time=CACHE_SECONDS,
-                               is_personal=True, button=OPEN_CHAT), "answerInlineQuery")
+                               is_personal=True, button=open_chat(engine.kb)),
+                       "answerInlineQuery")
+
+
+def open_chat(kb: KnowledgeBase) -> InlineQueryResultsButton:
+    return InlineQueryResultsButton(text=kb.text("buttons.open_chat"), start_parameter="main")

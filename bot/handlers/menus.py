@@ -56,7 +56,7 @@ async def on_button(update: Update, context: Context) -> None:
         record_action(store_of(context), action.ns, action.verb, action.arg)
     if reply is None:  # stale or forged button
         note(decision="stale_button")
-        await answer_query(query, kb.messages["stale_button"])
+        await answer_query(query, kb.text("stale_button"))
         await send(update, compose.notice(kb, "stale_button"))
     elif reply.kind == "notice":  # "thanks for the feedback": a toast, keep the answer
         await answer_query(query, reply.text)

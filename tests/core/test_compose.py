@@ -113,7 +113,7 @@ def test_suggest_reply_offers_each_candidate(kb: KnowledgeBase) -> None:
 def test_fallback_offers_the_main_menu(kb: KnowledgeBase, key: str) -> None:
     reply = compose.fallback(kb, key)
     assert reply.text == kb.messages[key]
-    assert datas(reply) == [actions.menu(name) for _, name in compose.MAIN_MENU]
+    assert datas(reply) == [actions.menu(name) for row in compose.MAIN_MENU for name in row]
 
 
 # ------------------------------------------------------------------------------ menus
@@ -121,7 +121,7 @@ def test_fallback_offers_the_main_menu(kb: KnowledgeBase, key: str) -> None:
 
 def test_main_menu_has_six_buttons(kb: KnowledgeBase) -> None:
     reply = menus.main_menu(kb)
-    assert reply.text == kb.messages["menu"]
+    assert reply.text == kb.messages["menus.main.text"]
     assert datas(reply) == ["m:ask", "m:gabapentin", "m:tips", "m:guidelines", "m:about",
                             "m:sources"]
     assert menus.main_menu(kb, welcome=True).text == kb.messages["welcome"]
@@ -151,7 +151,7 @@ def test_tip_position_is_clamped(kb: KnowledgeBase, asked: int, shown: int) -> N
 
 def test_guidelines_menu_lists_the_three_bodies(kb: KnowledgeBase) -> None:
     reply = menus.guidelines_menu(kb)
-    assert reply.text == kb.messages["guidelines_intro"]
+    assert reply.text == kb.messages["menus.guidelines.text"]
     labels = " ".join(b.label for b in reply.all_buttons)
     for body in ("AASM", "EFNS", "IRLSSG"):
         assert body in labels
@@ -180,7 +180,7 @@ def test_about_and_sources_menus(kb: KnowledgeBase) -> None:
     about = menus.about_menu(kb)
     assert datas(about) == [f"i:show:{i}" for i in kb.about] + ["m:main"]
     sources = menus.sources_list(kb)
-    assert sources.text == kb.messages["sources_intro"]
+    assert sources.text == kb.messages["menus.sources.text"]
     assert len(sources.sources) == len(kb.sources)
 
 

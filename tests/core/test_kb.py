@@ -33,6 +33,7 @@ from tests.conftest import FIXTURE_KB, KNOWLEDGE_DIR
 
 GABAPENTIN = "intents/gabapentin.yml"
 CONVERSATION = "intents/conversation.yml"
+EN = "messages/en.yml"
 TEN_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 
 # ------------------------------------------------------------------------------ helpers
@@ -136,7 +137,7 @@ def test_no_dose_amount_anywhere_the_bot_speaks(kb: KnowledgeBase) -> None:
         for key in ("title", "answer", "details")
         if (match := DOSE_PATTERN.search(getattr(intent, key)))
     ]
-    offending += [("meta.yml", key, m.group(0)) for key, text in kb.messages.items()
+    offending += [(EN, key, m.group(0)) for key, text in kb.messages.items()
                   if (m := DOSE_PATTERN.search(text))]
     assert not DOSE_PATTERN.search(kb.disclaimer)
     assert not offending
@@ -325,13 +326,32 @@ CASES: list[Case] = [
     ("suggest above answer threshold", "meta.yml",
      lambda d: d["matching"].update(suggest_threshold=80),
      "meta.yml", None, "matching.suggest_threshold", "not be above answer_threshold"),
-    ("missing disclaimer", "meta.yml", lambda d: d.pop("disclaimer"),
-     "meta.yml", None, "disclaimer", "is required"),
-    ("missing message key", "meta.yml", lambda d: d["messages"].pop("fallback"),
-     "meta.yml", None, "messages.fallback", "is required"),
-    ("dose in a message", "meta.yml",
+    ("missing disclaimer", EN, lambda d: d.pop("disclaimer"),
+     EN, None, "disclaimer", "is required"),
+    ("missing message key", EN, lambda d: d["messages"].pop("fallback"),
+     EN, None, "messages.fallback", "is required"),
+    ("missing button label", EN, lambda d: d["buttons"].pop("next"),
+     EN, None, "buttons.next", "is required"),
+    ("missing menu label", EN, lambda d: d["menus"]["tips"].pop("label"),
+     EN, None, "menus.tips.label", "is required"),
+    ("missing command description", EN, lambda d: d["commands"].pop("suggest"),
+     EN, None, "commands.suggest", "is required"),
+    ("unknown message key", EN, lambda d: d["messages"].update(farewell="Bye"),
+     EN, None, "messages.farewell", "unknown key"),
+    ("placeholder missing", EN, lambda d: d["messages"].update(tip_position="Tip {n}"),
+     EN, None, "messages.tip_position", "placeholders must be {n}, {total}"),
+    ("placeholder unknown", EN, lambda d: d["messages"].update(bye="Bye {name}"),
+     EN, None, "messages.bye", "placeholders must be none"),
+    ("short description too long", EN,
+     lambda d: d["profile"].update(short_description="word " * 40),
+     EN, None, "profile.short_description", "longer than Telegram's 120"),
+    ("messages file names another language", EN, lambda d: d.update(language="es"),
+     EN, None, "language", "language: en"),
+    ("words left in meta.yml", "meta.yml", lambda d: d.update(messages={"hi": "Hi"}),
+     "meta.yml", None, "messages", "belong in messages/"),
+    ("dose in a message", EN,
      lambda d: d["messages"].update(about="Never more than 3600 mg."),
-     "meta.yml", None, "about", "dose amount"),
+     EN, None, "messages.about", "dose amount"),
     ("unknown source key", "sources.yml", lambda d: d["sources"][0].update(doi="10.1/x"),
      "sources.yml", "source trial_2002", "doi", "unknown key"),
     ("source without url", "sources.yml", lambda d: d["sources"][0].pop("url"),
@@ -422,11 +442,11 @@ def test_missing_file_is_reported(kb_copy: Path) -> None:
 
 def test_several_mistakes_are_reported_together(kb_copy: Path) -> None:
     edit(kb_copy, GABAPENTIN, set_intent("gabapentin_efficacy", "sources", ["smith_2020"]))
-    edit(kb_copy, "meta.yml", lambda d: d.pop("disclaimer"))
+    edit(kb_copy, EN, lambda d: d.pop("disclaimer"))
     problems = problems_of(kb_copy)
     assert len(problems) == 2
     find(problems, GABAPENTIN, "gabapentin_efficacy", "sources")
-    find(problems, "meta.yml", None, "disclaimer")
+    find(problems, EN, None, "disclaimer")
 
 
 def test_error_message_lists_one_problem_per_line(kb_copy: Path) -> None:
@@ -443,9 +463,21 @@ def test_error_message_lists_one_problem_per_line(kb_copy: Path) -> None:
 
 
 def test_every_required_message_is_checked(kb_copy: Path) -> None:
-    edit(kb_copy, "meta.yml", lambda d: d.pop("messages"))
+    edit(kb_copy, EN, lambda d: d.pop("messages"))
     problems = problems_of(kb_copy)
-    assert {p.field for p in problems} == {f"messages.{key}" for key in REQUIRED_MESSAGES}
+    assert {p.field for p in problems} == {f"messages.{key}" for key in REQUIRED_MESSAGES
+                                           if "." not in key}
+
+
+def test_a_language_is_a_file_with_the_same_keys(kb_copy: Path) -> None:
+    """Adding a language needs no code: a second file is checked key for key."""
+    english = (kb_copy / EN).read_text(encoding="utf-8")
+    spanish = english.replace("language: en", "language: es")
+    (kb_copy / "messages" / "es.yml").write_text(spanish, encoding="utf-8")
+    kb = load_knowledge_base(kb_copy)
+    assert set(kb.languages) == {"en", "es"}
+    edit(kb_copy, "messages/es.yml", lambda d: d["buttons"].pop("prev"))
+    find(problems_of(kb_copy), "messages/es.yml", None, "buttons.prev", "is required")
 
 
 def test_impossible_reviewed_date_is_a_problem_not_a_crash(kb_copy: Path) -> None:
