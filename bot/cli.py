@@ -75,7 +75,8 @@ def cmd_ask(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: Tex
                 print(json.dumps(result_json(question, result), ensure_ascii=False),
                       file=stdout, flush=True)
             else:
-                print(format_reply(result.reply, with_details=True) + "\n", file=stdout,
+                print(format_reply(kb, result.reply, with_details=True) + "\n",
+                      file=stdout,
                       flush=True)
         return 0
     questions = [" ".join(args.question)]
@@ -87,7 +88,7 @@ def cmd_ask(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: Tex
     if args.json:
         print(json.dumps(result_json(questions[0], result), ensure_ascii=False), file=stdout)
     else:
-        print(format_reply(result.reply, with_details=True), file=stdout)
+        print(format_reply(kb, result.reply, with_details=True), file=stdout)
     return 0
 
 
@@ -159,8 +160,8 @@ def cmd_kb_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> in
         return 1
     examples = sum(len(i.examples) for i in kb.intents.values())
     print(f"OK: {len(kb.intents)} intents, {examples} examples, {len(kb.sources)} sources, "
-          f"{len(kb.tips)} tips, {len(kb.guidelines)} guideline summaries in {kb.directory}",
-          file=stdout)
+          f"{len(kb.menus)} menus, {len(kb.commands)} commands, {len(kb.roles.popular)} "
+          f"popular topics in {kb.directory}", file=stdout)
     return 0
 
 

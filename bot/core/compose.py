@@ -13,11 +13,12 @@ from bot.core.kb import Intent, KnowledgeBase
 from bot.core.matcher import Candidate
 from bot.core.reply import Button, Reply, SourceRef
 
-MAIN_MENU = (("ask", "gabapentin"), ("tips", "guidelines"), ("about", "sources"))
+MAIN_MENU = "main"
+"""The menu the ☰ button opens; knowledge/menus.yml must have it (the loader checks)."""
 
 
 def menu_button(kb: KnowledgeBase) -> Button:
-    return Button(kb.text("menus.main.label"), actions.menu("main"))
+    return Button(kb.text(f"menus.{MAIN_MENU}.label"), actions.menu(MAIN_MENU))
 
 
 def source_refs(kb: KnowledgeBase, ids: Iterable[str]) -> tuple[SourceRef, ...]:
@@ -93,7 +94,7 @@ def suggest(kb: KnowledgeBase, candidates: Sequence[Candidate]) -> Reply:
 
 def main_menu_buttons(kb: KnowledgeBase) -> tuple[tuple[Button, ...], ...]:
     return tuple(tuple(Button(kb.text(f"menus.{name}.label"), actions.menu(name))
-                       for name in row) for row in MAIN_MENU)
+                       for name in row) for row in kb.menus[MAIN_MENU].rows)
 
 
 def fallback(kb: KnowledgeBase, message_key: str = "fallback") -> Reply:

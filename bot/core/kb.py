@@ -72,9 +72,13 @@ MENU_FIELDS = ("label", "text", "name")
 MESSAGE_SECTIONS = ("messages", "buttons", "menus", "commands", "profile")
 MAX_LENGTHS = {"profile.description": 512, "profile.short_description": 120}
 MAX_COMMAND_DESCRIPTION = 256
-MENU_IDS = ("main", "ask", "gabapentin", "tips", "guidelines", "about", "sources")
-COMMAND_NAMES = ("start", "help", "menu", "tips", "guidelines", "sources", "about", "privacy",
-                 "suggest", "stats", "reload")
+MENU_KINDS = ("main", "list", "pages", "prompt", "sources")
+"""main: the main menu's rows of menus; list: topics as buttons; pages: one topic at a time
+with Prev / Next; prompt: its text only (how to ask); sources: every source."""
+HANDLERS = frozenset({"start", "suggest", "stats", "reload"})
+"""Commands that need code (deep links, the store, admin checks); every other command just
+shows a menu, an intent or a message."""
+COMMAND_SHOWS = ("menu", "intent", "message", "handler")
 INTENT_KEYS = frozenset(
     {"id", "title", "medical", "answer", "details", "sources", "related", "reviewed",
      "examples"}
@@ -198,7 +202,6 @@ class Roles:
     side_effects: str  # "can you overdose on gabapentin": the side-effects answer
     selfcare: str  # what a narrowed question gets when nothing matches well (pregnancy)
     sources: str  # the intent whose answer lists every source
-    help: str  # /help and the terminal's "help"
     popular: tuple[str, ...]  # inline mode, before anything is typed
     both_medicines: tuple[str, ...]  # may answer when gabapentin and another RLS medicine
     # are in one question (switching, combining, asking a doctor)
@@ -206,6 +209,29 @@ class Roles:
 
 SINGLE_ROLES = tuple(name for name, kind in Roles.__annotations__.items() if kind == "str")
 LIST_ROLES = tuple(name for name in Roles.__annotations__ if name not in SINGLE_ROLES)
+
+
+@dataclass(frozen=True)
+class Menu:
+    """One menu of menus.yml; its label, intro text and name are in messages/."""
+
+    id: str
+    kind: str  # one of MENU_KINDS
+    topics: tuple[str, ...] = ()  # intent ids (list, pages)
+    rows: tuple[tuple[str, ...], ...] = ()  # menu ids (main)
+    back: bool = False  # a topic opened from this menu gets a "Back to ..." button
+
+
+@dataclass(frozen=True)
+class Command:
+    """A /command of menus.yml: what it shows, or the code that handles it."""
+
+    name: str
+    menu: str | None = None
+    intent: str | None = None
+    message: str | None = None
+    handler: str | None = None
+    admin: bool = False  # listed in the admins' chats only
 
 
 @dataclass(frozen=True)
@@ -218,10 +244,8 @@ class KnowledgeBase:
     messages: Mapping[str, str]  # the default language's, flattened: "welcome", "buttons.more"
     matching: MatchingSettings
     safety: SafetyRules
-    tips: tuple[str, ...]
-    guidelines: tuple[str, ...]
-    about: tuple[str, ...]
-    gabapentin: tuple[str, ...]
+    menus: Mapping[str, Menu]
+    commands: tuple[Command, ...]
     roles: Roles
     directory: Path
     normalizer: Normalizer = field(compare=False, repr=False)
@@ -645,19 +669,89 @@ def _load_intents(root: Path, out: _Collector) -> dict[str, Intent]:
     return intents
 
 
+def _menu(menu_id: str, entry: Any, intents: Mapping[str, Intent], out: _Collector,
+          intents_read: bool) -> Menu | None:
+    file, where = "menus.yml", f"menus.{menu_id}"
+    if not isinstance(entry, dict):
+        out.add(file, "must be a mapping with a 'kind'", field_=where)
+        return None
+    for key in sorted(set(entry) - {"kind", "topics", "rows", "back"}):
+        out.add(file, "unknown key (allowed: kind, topics, rows, back)", field_=f"{where}.{key}")
+    kind = str(entry.get("kind", ""))
+    if kind not in MENU_KINDS:
+        out.add(file, f"must be one of {', '.join(MENU_KINDS)}", field_=f"{where}.kind")
+    topics = _string_list(entry.get("topics"), file, None, f"{where}.topics", out)
+    if kind in ("list", "pages") and not topics:
+        out.add(file, "must list at least one intent id", field_=f"{where}.topics")
+    for iid in topics:
+        if intents_read and iid not in intents:
+            out.add(file, f"unknown intent id '{iid}'", field_=f"{where}.topics")
+    rows_raw = entry.get("rows") or []
+    rows = tuple(_string_list(row, file, None, f"{where}.rows", out)
+                 for row in (rows_raw if isinstance(rows_raw, list) else []))
+    if kind == "main" and not rows:
+        out.add(file, "must list rows of menu ids", field_=f"{where}.rows")
+    return Menu(menu_id, kind, tuple(i for i in topics if i in intents), rows,
+                bool(entry.get("back", False)))
+
+
+def _command(n: int, entry: Any, menus: Mapping[str, Menu], intents: Mapping[str, Intent],
+             out: _Collector, *, intents_read: bool) -> Command | None:
+    file = "menus.yml"
+    if not isinstance(entry, dict) or not ID_PATTERN.match(str(entry.get("command", ""))):
+        out.add(file, "needs 'command: <name>' (a-z, 0-9, _)", field_=f"commands.{n}")
+        return None
+    name = str(entry["command"])
+    where = f"commands.{name}"
+    for key in sorted(set(entry) - {"command", "admin", *COMMAND_SHOWS}):
+        out.add(file, f"unknown key (allowed: command, admin, {', '.join(COMMAND_SHOWS)})",
+                field_=f"{where}.{key}")
+    shows = [key for key in COMMAND_SHOWS if key in entry]
+    if len(shows) != 1:
+        out.add(file, f"must say what it shows with exactly one of {', '.join(COMMAND_SHOWS)}",
+                field_=where)
+        return Command(name)
+    value = str(entry[shows[0]])
+    unknown = {"menu": value not in menus,
+               "intent": intents_read and value not in intents,
+               "handler": value not in HANDLERS,
+               "message": value not in REQUIRED_MESSAGES}.get(shows[0], False)
+    if unknown:
+        out.add(file, f"unknown {shows[0]} '{value}'", field_=f"{where}.{shows[0]}")
+    return Command(name, admin=bool(entry.get("admin", False)), **{shows[0]: value})
+
+
 def _load_menus(root: Path, intents: Mapping[str, Intent], out: _Collector,
-                intents_read: bool = True) -> dict[str, tuple[str, ...]]:
+                intents_read: bool = True) -> tuple[dict[str, Menu], tuple[Command, ...]]:
+    """The one registry of menus and commands, for Telegram and the terminal alike."""
     data = _read_yaml(root / "menus.yml", root, out) or {}
-    menus: dict[str, tuple[str, ...]] = {}
-    for key in ("tips", "guidelines", "about", "gabapentin"):
-        ids = _string_list(data.get(key), "menus.yml", None, key, out)
-        if not ids:
-            out.add("menus.yml", "must list at least one intent id", field_=key)
-        for iid in ids:
-            if intents_read and iid not in intents:
-                out.add("menus.yml", f"unknown intent id '{iid}'", field_=key)
-        menus[key] = tuple(i for i in ids if i in intents)
-    return menus
+    raw_menus = data.get("menus", {})
+    if not isinstance(raw_menus, dict) or "main" not in raw_menus:
+        out.add("menus.yml", "must map menu ids to menus, 'main' among them", field_="menus")
+        raw_menus = raw_menus if isinstance(raw_menus, dict) else {}
+    menus: dict[str, Menu] = {}
+    for menu_id, entry in raw_menus.items():
+        if not ID_PATTERN.match(str(menu_id)) or len(str(menu_id)) > 20:
+            out.add("menus.yml", "a menu id is snake_case, at most 20 characters",
+                    field_=f"menus.{menu_id}")
+            continue
+        menu = _menu(str(menu_id), entry, intents, out, intents_read)
+        if menu is not None:
+            menus[menu.id] = menu
+    for menu in menus.values():
+        for row in menu.rows:
+            for ref in row:
+                if ref not in menus:
+                    out.add("menus.yml", f"unknown menu '{ref}'", field_=f"menus.{menu.id}.rows")
+    raw_commands = data.get("commands", [])
+    commands: list[Command] = []
+    for n, entry in enumerate(raw_commands if isinstance(raw_commands, list) else [], 1):
+        command = _command(n, entry, menus, intents, out, intents_read=intents_read)
+        if command is not None:
+            if any(c.name == command.name for c in commands):
+                out.add("menus.yml", "duplicate command", field_=f"commands.{command.name}")
+            commands.append(command)
+    return menus, tuple(commands)
 
 
 def _load_roles(root: Path, intents: Mapping[str, Intent], out: _Collector,
@@ -739,15 +833,16 @@ def load_knowledge_base(directory: Path | str | None = None) -> KnowledgeBase:
                            for p in out.problems[before:])
     synonyms, stopwords = _load_synonyms(root, out)
     matching = _load_meta(root, out)
-    languages = _load_messages(root, out, required_message_keys(MENU_IDS, COMMAND_NAMES))
-    messages = dict(languages.get(DEFAULT_LANGUAGE, {}))
-    disclaimer = messages.pop("disclaimer", "")
     safety = _load_safety(root, out)
     before = len(out.problems)
     intents = _load_intents(root, out)
     intents_read = not any(p.file.startswith("intents") and "valid YAML" in p.message
                            for p in out.problems[before:])
-    menus = _load_menus(root, intents, out, intents_read)
+    menus, commands = _load_menus(root, intents, out, intents_read)
+    languages = _load_messages(root, out, required_message_keys(
+        menus, (c.name for c in commands)))
+    messages = dict(languages.get(DEFAULT_LANGUAGE, {}))
+    disclaimer = messages.pop("disclaimer", "")
     roles = _load_roles(root, intents, out, intents_read)
     for key in ("conversation_intents", "interaction_intents", "medicine_topic_intents",
                 "needs_gabapentin", "pregnancy_intents"):
@@ -762,8 +857,7 @@ def load_knowledge_base(directory: Path | str | None = None) -> KnowledgeBase:
         intents=MappingProxyType(intents), sources=MappingProxyType(sources),
         synonyms=MappingProxyType(synonyms), stopwords=stopwords, disclaimer=disclaimer,
         messages=MappingProxyType(messages), matching=matching, safety=safety,
-        tips=menus["tips"], guidelines=menus["guidelines"], about=menus["about"],
-        gabapentin=menus["gabapentin"], roles=roles,
+        menus=MappingProxyType(menus), commands=commands, roles=roles,
         directory=root, normalizer=normalizer,
         languages=MappingProxyType({k: MappingProxyType(v) for k, v in languages.items()}),
     )

@@ -1,36 +1,24 @@
-"""What teaches the curators: /suggest, counts of answers and taps. No user ids, no text.
+"""/suggest: a question the bot missed, sent by choice to the curators. No user id.
 
-The store (``bot/store.py``) is optional: without one (tests, ``STORE_PATH=off``) every
-function here is a no-op and /suggest says suggestions are not collected.
+Without a store (tests, ``STORE_PATH=off``) /suggest says suggestions are not collected.
 """
 
 from __future__ import annotations
-
-from typing import cast
 
 from telegram import Update
 
 from bot.core.reply import Reply
 from bot.handlers.common import Context, kb_of, send
-from bot.store import Store
-
-STORE_KEY = "store"
-"""``bot_data`` key of the :class:`Store`, or None when counting is off."""
-
-
-
-def store_of(context: Context) -> Store | None:
-    return cast(Store | None, context.bot_data.get(STORE_KEY))
 
 
 async def on_suggest(update: Update, context: Context) -> None:
-    store = store_of(context)
+    usage = context.bot_data.usage
     text = " ".join(context.args or ())
-    if store is None:
+    if not usage.collecting:
         key = "suggest_off"
     elif not text.strip():
         key = "suggest_usage"
     else:
-        store.add_suggestion(text)
+        usage.suggested(text)
         key = "suggest_thanks"
     await send(update, Reply("notice", kb_of(context).text(key)))

@@ -12,8 +12,6 @@ from telegram import Update
 
 from bot.core import compose
 from bot.handlers.common import Context, engine_of, question_of, send
-from bot.handlers.curation import store_of
-from bot.store import record_decision
 from bot.updates import note
 
 logger = logging.getLogger(__name__)
@@ -24,14 +22,12 @@ async def on_text(update: Update, context: Context) -> None:
     if message is None:
         return
     engine = engine_of(context)
-    store = store_of(context)
-    result = engine.ask(question_of(message), feedback=store is not None)
+    usage = context.bot_data.usage
+    result = engine.ask(question_of(message), feedback=usage.collecting)
     decision = result.decision
     # What was decided, never what was asked: /privacy promises no message text is kept.
     note(intent=decision.intent_id, decision=decision.kind)
-    record_decision(store, decision.kind, decision.intent_id,
-                    tuple(c.intent_id for c in decision.candidates),
-                   urgent=result.reply.kind == "urgent")
+    usage.answered(result)
     if result.truncated and result.reply.kind != "urgent":
         await send(update, compose.notice(engine.kb, "too_long", with_menu=False))
     await send(update, result.reply)

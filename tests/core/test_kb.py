@@ -115,7 +115,7 @@ def test_real_knowledge_base_loads(kb: KnowledgeBase) -> None:
     assert kb.directory == KNOWLEDGE_DIR
     assert len(kb.intents) >= 39
     assert kb.disclaimer
-    assert kb.tips and kb.guidelines and kb.about
+    assert all(m.topics for m in kb.menus.values() if m.kind in ("list", "pages"))
 
 
 def test_taxonomy_parser_finds_every_documented_id() -> None:
@@ -209,7 +209,7 @@ def test_fixture_knowledge_base_loads(fixture_kb: KnowledgeBase) -> None:
     assert fixture_kb.intents["gabapentin_efficacy"].file == GABAPENTIN
     assert fixture_kb.sources["web_page"].label == "Mayo Clinic: Restless legs syndrome (web page)"
     assert fixture_kb.matching.answer_threshold == 62
-    assert fixture_kb.tips == ("gabapentin_side_effects",)
+    assert fixture_kb.menus["tips"].topics == ("gabapentin_side_effects",)
     assert fixture_kb.normalizer.normalize("Neurontin restless legs").canonical == (
         "gabapentin rls")
 
@@ -311,10 +311,24 @@ CASES: list[Case] = [
      lambda d: d.update(conversation_intents=["greeting", "smalltalk"]),
      "safety.yml", None, "conversation_intents", "unknown intent id 'smalltalk'"),
     ("menus referencing an unknown intent", "menus.yml",
-     lambda d: d["tips"].append("selfcare_yoga"),
-     "menus.yml", None, "tips", "unknown intent id 'selfcare_yoga'"),
-    ("empty menu", "menus.yml", lambda d: d.update(guidelines=[]),
-     "menus.yml", None, "guidelines", "at least one intent id"),
+     lambda d: d["menus"]["tips"]["topics"].append("selfcare_yoga"),
+     "menus.yml", None, "menus.tips.topics", "unknown intent id 'selfcare_yoga'"),
+    ("empty menu", "menus.yml", lambda d: d["menus"]["guidelines"].update(topics=[]),
+     "menus.yml", None, "menus.guidelines.topics", "at least one intent id"),
+    ("unknown menu kind", "menus.yml", lambda d: d["menus"]["about"].update(kind="carousel"),
+     "menus.yml", None, "menus.about.kind", "must be one of"),
+    ("main menu naming an unknown menu", "menus.yml",
+     lambda d: d["menus"]["main"]["rows"].append(["faq"]),
+     "menus.yml", None, "menus.main.rows", "unknown menu 'faq'"),
+    ("command showing an unknown menu", "menus.yml",
+     lambda d: d["commands"][2].update(menu="faq"),
+     "menus.yml", None, "commands.menu.menu", "unknown menu 'faq'"),
+    ("command with an unknown handler", "menus.yml",
+     lambda d: d["commands"][0].update(handler="faq"),
+     "menus.yml", None, "commands.start.handler", "unknown handler 'faq'"),
+    ("command showing two things", "menus.yml",
+     lambda d: d["commands"][2].update(intent="greeting"),
+     "menus.yml", None, "commands.menu", "exactly one of"),
     ("threshold not a number", "meta.yml",
      lambda d: d["matching"].update(answer_threshold="high"),
      "meta.yml", None, "matching.answer_threshold", "number from 0 to 100"),

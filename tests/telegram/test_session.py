@@ -41,7 +41,7 @@ async def test_tips_browse_to_the_last_and_back_to_menu(user: Driver, kb: Knowle
     for n in range(2, 8):
         await user.click("Next ▶")
         assert f"<i>Tip {n} of 7</i>" in user.text
-        assert kb.intents[kb.tips[n - 1]].title in user.text
+        assert kb.intents[kb.menus["tips"].topics[n - 1]].title in user.text
         assert "📚 Source" in user.text
         assert f"<i>{kb.disclaimer}</i>" in user.text
     assert "Next ▶" not in user.labels
@@ -55,7 +55,7 @@ async def test_every_guideline_shows_body_years_source_and_back(
         user: Driver, kb: KnowledgeBase) -> None:
     await user.send("/guidelines")
     assert kb.messages["menus.guidelines.text"] in user.text
-    for intent_id in kb.guidelines:
+    for intent_id in kb.menus["guidelines"].topics:
         intent = kb.intents[intent_id]
         await user.click(intent.title)
         page = assert_telegram_html(user.text)
