@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from bot.config import Settings, SettingsError, load_settings
 from bot.core.engine import Engine, Result
 from bot.core.kb import KnowledgeBase, KnowledgeBaseError, load_knowledge_base
 
@@ -24,7 +24,7 @@ CONNECT_HINT = (
 
 
 def _load(directory: str | Path | None, stderr: TextIO) -> KnowledgeBase | None:
-    directory = directory or os.environ.get("KNOWLEDGE_DIR") or None
+    """``directory`` is --kb, or KNOWLEDGE_DIR as bot.config read it (main sets it)."""
     try:
         return load_knowledge_base(directory)
     except KnowledgeBaseError as exc:
@@ -152,7 +152,7 @@ def cmd_eval(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def cmd_kb_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    directory = args.dir or args.kb or os.environ.get("KNOWLEDGE_DIR") or None
+    directory = args.dir or args.kb
     try:
         kb = load_knowledge_base(directory)
     except KnowledgeBaseError as exc:
@@ -165,17 +165,11 @@ def cmd_kb_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> in
     return 0
 
 
-def cmd_report(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from bot.config import SettingsError, load_settings
+def cmd_report(args: argparse.Namespace, settings: Settings, stdout: TextIO,
+               stderr: TextIO) -> int:
     from bot.store import Store, format_report, report_csv
 
-    path = args.store
-    if path is None:
-        try:
-            path = load_settings().store_path
-        except SettingsError as exc:
-            print(f"rls-bot: {exc}", file=stderr)
-            return 1
+    path = args.store if args.store is not None else settings.store_path
     if path is None or not Path(path).is_file():
         print(f"rls-bot report: no store at {path} yet (it is created when the bot first "
               "runs with STORE_PATH set)", file=stderr)
@@ -190,24 +184,17 @@ def cmd_report(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     return 0
 
 
-def cmd_run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
-    from bot.config import SettingsError, load_settings
-
-    try:
-        settings = load_settings()
-    except SettingsError as exc:
-        print(f"rls-bot: {exc}", file=stderr)
-        return 1
+def cmd_run(args: argparse.Namespace, settings: Settings, stdin: TextIO, stdout: TextIO,
+            stderr: TextIO) -> int:
     webhook = args.webhook or settings.webhook_url is not None
     if settings.token is None:
         if webhook:
             print("rls-bot: --webhook needs TELEGRAM_BOT_TOKEN (see README)", file=stderr)
             return 1
-        args.kb = args.kb or settings.knowledge_dir
         return cmd_chat(args, stdin, stdout, stderr, intro=CONNECT_HINT, fail_if_silent=True)
     from bot.app import run_bot  # imports telegram: only when we really connect
 
-    kb = _load(args.kb or settings.knowledge_dir, stderr)
+    kb = _load(args.kb, stderr)
     if kb is None:
         return 1
     return run_bot(settings, kb, webhook=webhook)
@@ -257,10 +244,12 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None,
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     args = build_parser().parse_args(argv)
-    if Path(".env").is_file():  # the same settings for every subcommand, as for `run`
-        from dotenv import load_dotenv
-
-        load_dotenv(".env", override=False)
+    try:  # every setting read and checked once, the same way for every subcommand
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"rls-bot: {exc}", file=stderr)
+        return 1
+    args.kb = args.kb or settings.knowledge_dir
     if args.command == "ask":
         return cmd_ask(args, stdin, stdout, stderr)
     if args.command == "chat":
@@ -270,8 +259,8 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None,
     if args.command == "kb":
         return cmd_kb_check(args, stdout, stderr)
     if args.command == "report":
-        return cmd_report(args, stdout, stderr)
-    return cmd_run(args, stdin, stdout, stderr)
+        return cmd_report(args, settings, stdout, stderr)
+    return cmd_run(args, settings, stdin, stdout, stderr)
 
 
 def entry() -> int:
