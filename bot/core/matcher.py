@@ -39,7 +39,6 @@ FUZZY_SHARE = 0.45
 COVERAGE_SHARE = 0.6
 INTENT_SHORTLIST = 8
 EXAMPLE_SHORTLIST = 3
-IDF_POWER = 1.0
 TYPICAL_POWER = 0.3
 
 
@@ -117,7 +116,7 @@ class Matcher:
             for word in words_of_intent:
                 document_frequency[word] += 1
         self._weights = {
-            w: math.log(1 + n_intents / df) ** IDF_POWER
+            w: math.log(1 + n_intents / df)
             for w, df in document_frequency.items()
         }
         # Spelling targets: real words only (no numbers or codes).

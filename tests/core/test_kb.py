@@ -518,3 +518,10 @@ def test_one_broken_file_is_one_problem_not_an_echo(kb_copy: Path) -> None:
     with pytest.raises(KnowledgeBaseError) as caught:
         load_knowledge_base(kb_copy)
     assert [p.file for p in caught.value.problems] == ["sources.yml"]
+
+
+def test_matching_defaults_in_code_are_the_shipped_values(kb: KnowledgeBase) -> None:
+    """A key left out of meta.yml behaves as the shipped knowledge base does."""
+    from bot.core.kb import MatchingSettings
+
+    assert MatchingSettings() == kb.matching
