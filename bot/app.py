@@ -13,10 +13,11 @@ import asyncio
 import logging
 import signal
 import sys
-from typing import Any, TextIO
+from functools import partial
+from typing import Any, TextIO, cast
 from urllib.parse import urlsplit
 
-from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram import BotCommand, BotCommandScopeChat, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
@@ -36,42 +37,45 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.config import Settings, SettingsError
+from bot.core.actions import FeedbackAction, MenuAction, PageAction, TopicAction
 from bot.core.engine import Engine
 from bot.core.kb import KnowledgeBase
-from bot.handlers import admin, curation, errors, faq, guard, inline, media, menus, start
-from bot.handlers.admin import SETTINGS_KEY
-from bot.handlers.common import ENGINE_KEY, FOR_BOT, Context
-from bot.handlers.curation import STORE_KEY
-from bot.store import Store
+from bot.handlers import (
+    admin,
+    curation,
+    errors,
+    faq,
+    feedback,
+    guard,
+    inline,
+    media,
+    menus,
+    start,
+    topics,
+)
+from bot.handlers.common import CONTEXT_TYPES, FOR_BOT, BotData, Context
 from bot.updates import LoggingUpdateProcessor
+from bot.usage import Usage
 
 logger = logging.getLogger(__name__)
 
 BotApplication = Application[
-    ExtBot[None], Context, dict[Any, Any], dict[Any, Any], dict[Any, Any], JobQueue[Context]
+    ExtBot[None], Context, dict[Any, Any], dict[Any, Any], BotData, JobQueue[Context]
 ]
 
-COMMANDS: tuple[tuple[str, str, Any], ...] = (
-    ("start", "Welcome and main menu", start.on_start),
-    ("help", "How to use this bot", start.on_help),
-    ("menu", "Topics to browse", menus.on_menu),
-    ("tips", "Self-care tips for restless legs", menus.on_tips),
-    ("guidelines", "What the treatment guidelines say", menus.on_guidelines),
-    ("sources", "Where the answers come from", menus.on_sources),
-    ("about", "About this bot", start.on_about),
-    ("privacy", "What the bot keeps about you", start.on_privacy),
-    ("suggest", "Send a question the bot could not answer", curation.on_suggest),
-)
-"""(command, description shown in Telegram's menu, handler), in menu order."""
+HANDLERS: dict[str, Any] = {
+    "start": start.on_start,
+    "suggest": curation.on_suggest,
+    "stats": admin.on_stats,
+    "reload": admin.on_reload,
+}
+"""The commands of knowledge/menus.yml that need code (``handler: <name>``); every other
+command shows a menu, an intent or a message through ``menus.on_command``."""
 
 CONCURRENT_UPDATES = 64
 """Updates handled at once. Matching takes well under a millisecond but each reply waits
 ~100 ms on Telegram; one at a time would cap the bot near ten replies per second."""
 
-FLUSH_SECONDS = 5
-FLUSH_TASK_KEY = "store_flush_task"
-FLOOD_KEY = "flood_guard"
-SIGNALS_KEY = "install_signals"  # set by run_bot only: tests must not own process signals
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 QUIET_LOGGERS = ("httpx", "httpcore")  # their INFO lines carry request URLs = the token
@@ -92,6 +96,7 @@ def build_application(settings: Settings, kb: KnowledgeBase, *,
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_base_file_url)
         .defaults(defaults)
+        .context_types(CONTEXT_TYPES)
         .concurrent_updates(LoggingUpdateProcessor(CONCURRENT_UPDATES))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
@@ -104,89 +109,89 @@ def build_application(settings: Settings, kb: KnowledgeBase, *,
         builder = builder.request(request)
     if get_updates_request is not None:
         builder = builder.get_updates_request(get_updates_request)
-    app: BotApplication = builder.build()
-    app.bot_data[ENGINE_KEY] = Engine(kb)
-    app.bot_data[SETTINGS_KEY] = settings
-    app.bot_data[STORE_KEY] = None  # opened in post_init, once Telegram accepted the token
-    register_handlers(app, settings)
+    # The builder's type forgets the JobQueue's context type; it is ours (CONTEXT_TYPES).
+    app = cast(BotApplication, builder.build())
+    app.bot_data.engine = Engine(kb)
+    app.bot_data.settings = settings
+    # Opened in post_init, once Telegram accepted the token.
+    app.bot_data.usage = Usage(settings.store_path,
+                               retention_days=settings.suggestion_retention_days)
+    register_handlers(app, settings, kb)
     return app
 
 
-def register_handlers(app: BotApplication, settings: Settings) -> None:
+def register_handlers(app: BotApplication, settings: Settings, kb: KnowledgeBase) -> None:
     """Order matters: within group 0 the first matching handler wins, so free text is last."""
     # -1: the flood guard sees every update first and may stop it (ApplicationHandlerStop).
     flood = guard.FloodGuard(settings.flood_messages, settings.flood_seconds,
                              exempt=settings.admin_user_ids)
-    app.bot_data[FLOOD_KEY] = flood  # tests reach its clock here
+    app.bot_data.flood = flood  # tests reach its clock here
     app.add_handler(TypeHandler(Update, flood.on_update), group=-1)
-    # 1. Commands, also as /cmd@botname in groups; new messages only, edits are ignored.
-    for name, _, callback in COMMANDS:
-        app.add_handler(CommandHandler(name, callback, filters=filters.UpdateType.MESSAGE))
-    # 2. Admin commands: for anyone else they behave like a command we do not have.
-    app.add_handler(CommandHandler("stats", admin.on_stats, filters=filters.UpdateType.MESSAGE))
-    app.add_handler(CommandHandler("reload", admin.on_reload,
-                                   filters=filters.UpdateType.MESSAGE))
-    # 3. Any other command, in a private chat: show the menu instead of silence.
+    # 1. Commands of knowledge/menus.yml, also as /cmd@botname in groups; new messages
+    #    only. Admin commands check the user and otherwise act like a command we lack.
+    #    (A command added to menus.yml is registered at the next start, not by /reload.)
+    for command in kb.commands:
+        callback = HANDLERS[command.handler] if command.handler else menus.on_command
+        app.add_handler(CommandHandler(command.name, callback,
+                                       filters=filters.UpdateType.MESSAGE))
+    # 2. Any other command, in a private chat: show the menu instead of silence.
     app.add_handler(MessageHandler(
         filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & filters.COMMAND,
         menus.on_unknown_command))
-    # 4. Inline-keyboard taps.
-    app.add_handler(CallbackQueryHandler(menus.on_button))
-    # 5. Inline mode (@bot question, in any chat).
+    # 3. Inline-keyboard taps: one handler per button family, on the family's own pattern;
+    #    whatever no family claims is an old or forged button.
+    app.add_handler(CallbackQueryHandler(menus.on_menu_button, pattern=MenuAction.PATTERN))
+    app.add_handler(CallbackQueryHandler(menus.on_page_button, pattern=PageAction.PATTERN))
+    app.add_handler(CallbackQueryHandler(topics.on_topic_button, pattern=TopicAction.PATTERN))
+    app.add_handler(CallbackQueryHandler(feedback.on_feedback_button,
+                                         pattern=FeedbackAction.PATTERN))
+    app.add_handler(CallbackQueryHandler(menus.on_stale_button))
+    # 4. Inline mode (@bot question, in any chat).
     app.add_handler(InlineQueryHandler(inline.on_inline))
-    # 6. Stickers, photos, voice... sent to the bot.
+    # 5. Stickers, photos, voice... sent to the bot.
     app.add_handler(MessageHandler(FOR_BOT & media.NON_TEXT, media.on_non_text))
-    # 7. Free text last: questions in private chats, mentions and replies in groups.
+    # 6. Free text last: questions in private chats, mentions and replies in groups.
     app.add_handler(MessageHandler(FOR_BOT & filters.TEXT & ~filters.COMMAND, faq.on_text))
     app.add_error_handler(errors.on_error)
 
 
-async def post_init(app: BotApplication) -> None:
-    """Runs once after ``getMe``: publish the command list Telegram shows in its menu."""
-    commands = [BotCommand(name, description) for name, description, _ in COMMANDS]
-    try:
-        await app.bot.set_my_commands(commands)
-    except TelegramError as exc:  # cosmetic: the bot works without the menu
-        logger.warning("could not register the command menu: %s", exc)
-    logger.info("connected as @%s", app.bot.username)
-    settings: Settings = app.bot_data[SETTINGS_KEY]
-    store = None
-    if settings.store_path:
-        store = Store(settings.store_path, retention_days=settings.suggestion_retention_days)
-        app.bot_data[STORE_KEY] = store
-        purged = await asyncio.to_thread(store.purge)
-        logger.info("store %s ready; %d expired suggestion(s) purged", store.path, purged)
-        # A plain task: PTB's create_task warns before the application is running.
-        app.bot_data[FLUSH_TASK_KEY] = asyncio.get_running_loop().create_task(
-            flush_periodically(store), name="store-flush")
-    if app.bot_data.get(SIGNALS_KEY):
-        install_reload_signal(app)
-
-
-async def flush_periodically(store: Store) -> None:
-    """Counts are buffered in memory; write them every few seconds and purge daily."""
-    ticks = 0
-    while True:
-        await asyncio.sleep(FLUSH_SECONDS)
-        ticks += 1
+async def publish_profile(app: BotApplication, kb: KnowledgeBase,
+                          admins: frozenset[int]) -> None:
+    """Description, short description and command menu, from knowledge/messages: the words
+    people see in Telegram's profile are reviewed with the rest. Admin commands are shown
+    only in the admins' own chats."""
+    commands = [BotCommand(c.name, kb.text(f"commands.{c.name}"))
+                for c in kb.commands if not c.admin]
+    admin = [BotCommand(c.name, kb.text(f"commands.{c.name}")) for c in kb.commands]
+    calls: list[tuple[str, Any]] = [
+        ("description", partial(app.bot.set_my_description, kb.text("profile.description"))),
+        ("short description", partial(app.bot.set_my_short_description,
+                                      kb.text("profile.short_description"))),
+        ("command menu", partial(app.bot.set_my_commands, commands)),
+        *((f"admin command menu for {admin_id}",
+           partial(app.bot.set_my_commands, admin, scope=BotCommandScopeChat(admin_id)))
+          for admin_id in sorted(admins)),
+    ]
+    for what, call in calls:
         try:
-            await asyncio.to_thread(store.flush)
-            if ticks % (86_400 // FLUSH_SECONDS) == 0:
-                await asyncio.to_thread(store.purge)
-        except Exception:
-            logger.exception("could not write counts; will retry")
+            await call()
+        except TelegramError as exc:  # cosmetic: the bot works without them
+            logger.warning("could not publish the %s: %s", what, exc)
+
+
+async def post_init(app: BotApplication) -> None:
+    """Runs once after ``getMe``: publish the profile and commands, open the store."""
+    services = app.bot_data
+    await publish_profile(app, services.engine.kb, services.settings.admin_user_ids)
+    logger.info("connected as @%s", app.bot.username)
+    await services.usage.start()
+    if services.install_signals:
+        install_reload_signal(app)
 
 
 async def post_shutdown(app: BotApplication) -> None:
     """After the last update is handled (SIGTERM, Ctrl+C): write the counts, close the file."""
-    store: Store | None = app.bot_data.get(STORE_KEY)
-    task: asyncio.Task[None] | None = app.bot_data.pop(FLUSH_TASK_KEY, None)
-    if task is not None:
-        task.cancel()
-    if store is not None:
-        written = store.flush()
-        store.close()
-        logger.info("store closed; %d counter(s) written at shutdown", written)
+    await app.bot_data.usage.stop()
 
 
 def install_reload_signal(app: BotApplication) -> None:
@@ -301,7 +306,7 @@ def run_bot(settings: Settings, kb: KnowledgeBase, webhook: bool = False, *,
     if problem:
         print(problem, file=err)
         return 1
-    app.bot_data[SIGNALS_KEY] = True
+    app.bot_data.install_signals = True
     asyncio.set_event_loop(asyncio.new_event_loop())  # PTB runs (and closes) this loop
     try:
         _serve(app, settings, webhook)

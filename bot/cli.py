@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from bot.config import Settings, SettingsError, load_settings
 from bot.core.engine import Engine, Result
 from bot.core.kb import KnowledgeBase, KnowledgeBaseError, load_knowledge_base
 
@@ -24,7 +24,7 @@ CONNECT_HINT = (
 
 
 def _load(directory: str | Path | None, stderr: TextIO) -> KnowledgeBase | None:
-    directory = directory or os.environ.get("KNOWLEDGE_DIR") or None
+    """``directory`` is --kb, or KNOWLEDGE_DIR as bot.config read it (main sets it)."""
     try:
         return load_knowledge_base(directory)
     except KnowledgeBaseError as exc:
@@ -77,7 +77,8 @@ def cmd_ask(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: Tex
                 print(json.dumps(result_json(question, result), ensure_ascii=False),
                       file=stdout, flush=True)
             else:
-                print(format_reply(result.reply, with_details=True) + "\n", file=stdout,
+                print(format_reply(kb, result.reply, with_details=True) + "\n",
+                      file=stdout,
                       flush=True)
         return 0
     questions = [" ".join(args.question)]
@@ -89,7 +90,7 @@ def cmd_ask(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: Tex
     if args.json:
         print(json.dumps(result_json(questions[0], result), ensure_ascii=False), file=stdout)
     else:
-        print(format_reply(result.reply, with_details=True), file=stdout)
+        print(format_reply(kb, result.reply, with_details=True), file=stdout)
     return 0
 
 
@@ -110,7 +111,7 @@ def cmd_chat(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: Te
             return 1
         return 0
     except KeyboardInterrupt:
-        print("\nBye!", file=stdout)
+        print("\n" + kb.text("bye"), file=stdout)
         return 0
 
 
@@ -171,7 +172,7 @@ def _print_danger(danger: dict[str, Any], stdout: TextIO) -> None:
 
 
 def cmd_kb_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    directory = args.dir or args.kb or os.environ.get("KNOWLEDGE_DIR") or None
+    directory = args.dir or args.kb
     try:
         kb = load_knowledge_base(directory)
     except KnowledgeBaseError as exc:
@@ -179,22 +180,16 @@ def cmd_kb_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> in
         return 1
     examples = sum(len(i.examples) for i in kb.intents.values())
     print(f"OK: {len(kb.intents)} intents, {examples} examples, {len(kb.sources)} sources, "
-          f"{len(kb.tips)} tips, {len(kb.guidelines)} guideline summaries in {kb.directory}",
-          file=stdout)
+          f"{len(kb.menus)} menus, {len(kb.commands)} commands, {len(kb.roles.popular)} "
+          f"popular topics in {kb.directory}", file=stdout)
     return 0
 
 
-def cmd_report(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from bot.config import SettingsError, load_settings
+def cmd_report(args: argparse.Namespace, settings: Settings, stdout: TextIO,
+               stderr: TextIO) -> int:
     from bot.store import Store, format_report, report_csv
 
-    path = args.store
-    if path is None:
-        try:
-            path = load_settings().store_path
-        except SettingsError as exc:
-            print(f"rls-bot: {exc}", file=stderr)
-            return 1
+    path = args.store if args.store is not None else settings.store_path
     if path is None or not Path(path).is_file():
         print(f"rls-bot report: no store at {path} yet (it is created when the bot first "
               "runs with STORE_PATH set)", file=stderr)
@@ -209,24 +204,17 @@ def cmd_report(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     return 0
 
 
-def cmd_run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
-    from bot.config import SettingsError, load_settings
-
-    try:
-        settings = load_settings()
-    except SettingsError as exc:
-        print(f"rls-bot: {exc}", file=stderr)
-        return 1
+def cmd_run(args: argparse.Namespace, settings: Settings, stdin: TextIO, stdout: TextIO,
+            stderr: TextIO) -> int:
     webhook = args.webhook or settings.webhook_url is not None
     if settings.token is None:
         if webhook:
             print("rls-bot: --webhook needs TELEGRAM_BOT_TOKEN (see README)", file=stderr)
             return 1
-        args.kb = args.kb or settings.knowledge_dir
         return cmd_chat(args, stdin, stdout, stderr, intro=CONNECT_HINT, fail_if_silent=True)
     from bot.app import run_bot  # imports telegram: only when we really connect
 
-    kb = _load(args.kb or settings.knowledge_dir, stderr)
+    kb = _load(args.kb, stderr)
     if kb is None:
         return 1
     return run_bot(settings, kb, webhook=webhook)
@@ -276,10 +264,12 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None,
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     args = build_parser().parse_args(argv)
-    if Path(".env").is_file():  # the same settings for every subcommand, as for `run`
-        from dotenv import load_dotenv
-
-        load_dotenv(".env", override=False)
+    try:  # every setting read and checked once, the same way for every subcommand
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"rls-bot: {exc}", file=stderr)
+        return 1
+    args.kb = args.kb or settings.knowledge_dir
     if args.command == "ask":
         return cmd_ask(args, stdin, stdout, stderr)
     if args.command == "chat":
@@ -289,8 +279,8 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None,
     if args.command == "kb":
         return cmd_kb_check(args, stdout, stderr)
     if args.command == "report":
-        return cmd_report(args, stdout, stderr)
-    return cmd_run(args, stdin, stdout, stderr)
+        return cmd_report(args, settings, stdout, stderr)
+    return cmd_run(args, settings, stdin, stdout, stderr)
 
 
 def entry() -> int:

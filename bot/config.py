@@ -50,24 +50,34 @@ class Settings:
         return f"{bot_id}:{'*' * 6}{secret[-2:]}" if secret else "******"
 
 
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
+def _int(env: Mapping[str, str], name: str, default: int, low: int = 1,
+         high: int | None = None) -> int:
+    """A whole number in [low, high]; every numeric setting is checked the same way."""
     raw = env.get(name, "").strip()
     if not raw:
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < low or (high is not None and value > high):
+        upper = f" to {high}" if high is not None else " or more"
+        raise SettingsError(f"{name} must be {low}{upper}, got {value}")
+    return value
 
 
 def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    """A number above zero."""
     raw = env.get(name, "").strip()
     if not raw:
         return default
     try:
-        return float(raw)
+        value = float(raw)
     except ValueError:
         raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise SettingsError(f"{name} must be a number above 0, got {raw!r}")
+    return value
 
 
 def load_settings(env: Mapping[str, str] | None = None,
@@ -109,8 +119,6 @@ def load_settings(env: Mapping[str, str] | None = None,
     store = env.get("STORE_PATH", "").strip()
     store_path = None if store.lower() in STORE_OFF else Path(store or DEFAULT_STORE_PATH)
     retention = _int(env, "SUGGESTION_RETENTION_DAYS", 90)
-    if retention < 1:
-        raise SettingsError("SUGGESTION_RETENTION_DAYS must be at least 1")
     level = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise SettingsError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {level!r}")
@@ -121,7 +129,7 @@ def load_settings(env: Mapping[str, str] | None = None,
         knowledge_dir=Path(knowledge) if knowledge else None,
         webhook_url=webhook_url,
         webhook_listen=env.get("WEBHOOK_LISTEN", "").strip() or "127.0.0.1",
-        webhook_port=_int(env, "WEBHOOK_PORT", 8443),
+        webhook_port=_int(env, "WEBHOOK_PORT", 8443, high=65535),
         webhook_path=env.get("WEBHOOK_PATH", "").strip().strip("/") or "telegram",
         webhook_secret=secret,
         admin_user_ids=frozenset(admins),

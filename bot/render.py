@@ -170,8 +170,8 @@ def _paragraphs(reply: Reply, limit: int) -> list[str]:
             parts += wrap(paragraph, "", "", limit)
     if reply.footer:
         parts += wrap(reply.footer, "<i>", "</i>", limit)
-    parts += pack(_source_lines(reply.sources, limit, with_citation=reply.kind == "info"),
-                  "\n", limit)
+    parts += pack(_source_lines(reply.sources, reply.sources_title, limit,
+                                with_citation=reply.kind == "info"), "\n", limit)
     if reply.disclaimer:
         parts += wrap(reply.disclaimer, "<i>", "</i>", limit)
     return parts
@@ -182,7 +182,7 @@ def source_link(source: SourceRef) -> str:
     return f'<a href="{url}">{escape(source.label)}</a>'
 
 
-def _source_lines(sources: tuple[SourceRef, ...], limit: int, *,
+def _source_lines(sources: tuple[SourceRef, ...], title: str, limit: int, *,
                   with_citation: bool) -> list[str]:
     """"📚 Source: <a>short, year</a>" for one source; a bulleted list for several. The
     sources list itself (/sources) also shows each full citation."""
@@ -191,10 +191,10 @@ def _source_lines(sources: tuple[SourceRef, ...], limit: int, *,
     candidates: list[tuple[str, str]] = []  # (HTML line, plain fallback)
     if len(sources) == 1 and not with_citation:
         only = sources[0]
-        candidates.append((f"{SOURCE_ICON} Source: {source_link(only)}",
-                           f"{SOURCE_ICON} Source: {only.label} {only.url}"))
+        candidates.append((f"{SOURCE_ICON} {escape(title)} {source_link(only)}",
+                           f"{SOURCE_ICON} {title} {only.label} {only.url}"))
     else:
-        candidates.append((f"{SOURCE_ICON} Sources:", f"{SOURCE_ICON} Sources:"))
+        candidates.append((f"{SOURCE_ICON} {escape(title)}", f"{SOURCE_ICON} {title}"))
         for source in sources:
             line, plain = f"• {source_link(source)}", f"• {source.label} {source.url}"
             if with_citation and source.citation:

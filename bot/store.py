@@ -184,31 +184,6 @@ class Store:
         return report
 
 
-def record_decision(store: Store | None, kind: str, intent_id: str | None,
-                    suggestions: tuple[str, ...] = ()) -> None:
-    """Count one answered question by its decision (no text, no user)."""
-    if store is None:
-        return
-    if kind == "answer" and intent_id == "urgent_help":
-        store.count("urgent")
-    elif kind == "answer" and intent_id:
-        store.count("answer", intent_id)
-    elif kind == "suggest":
-        store.count("suggest_offer", ">".join(suggestions))
-    else:
-        store.count("fallback")
-
-
-def record_action(store: Store | None, namespace: str, verb: str, intent_id: str) -> None:
-    """Count a tap that teaches curators something: a did-you-mean pick, a 👍 or 👎."""
-    if store is None:
-        return
-    if namespace == "i" and verb == "pick":
-        store.count("suggest_pick", intent_id)
-    elif namespace == "f":
-        store.count("feedback_up" if verb == "up" else "feedback_down", intent_id)
-
-
 def format_report(report: CuratorReport) -> str:
     """The curator's report as a terminal table."""
     lines = [f"rls-bot report {report.since} .. {report.until}", ""]

@@ -1,27 +1,61 @@
-"""The terminal adapter: replies as plain text, buttons as numbered choices.
+"""The terminal adapter: replies as plain text, buttons as choices you type.
 
-It is the bot without Telegram, on the same core, so a new user can try it with no token
-and a curator can check an answer without a phone.
+It is the bot without Telegram, on the same core and the same registry of menus and
+commands (``knowledge/menus.yml``), so a new user can try it with no token and a curator
+can check an answer without a phone. Navigation keys never change meaning: ``n`` is always
+Next, ``p`` Prev, ``m`` the menu and ``b`` back to the previous screen; the other buttons
+are numbered 1, 2, 3 on each screen.
 """
 
 from __future__ import annotations
 
 import textwrap
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TextIO
 
-from bot.core import actions, compose, menus
+from bot.core import menus
+from bot.core.actions import MenuAction, PageAction, decode
 from bot.core.engine import Engine
+from bot.core.kb import KnowledgeBase
 from bot.core.reply import Button, Reply
 
 WIDTH = 88
-_WORDS = {"next": "next", "n": "next", "prev": "prev", "previous": "prev", "p": "prev",
-          "back": "back", "more": "more detail"}
+QUIT = frozenset({"quit", "exit", "/quit", "/exit", "q"})
+KEYS = {"n": "n", "next": "n", "p": "p", "prev": "p", "previous": "p", "m": "m",
+        "menu": "m", "b": "b", "back": "b"}
+"""What a person may type for each navigation key (the keys themselves are not words a
+person reads: each is shown beside its button's label from messages/)."""
 
 
-def format_reply(reply: Reply, *, numbered: bool = True, with_details: bool = False) -> str:
+@dataclass(frozen=True)
+class Choices:
+    """A screen's buttons: navigation by letter, everything else by number."""
+
+    keyed: dict[str, Button]
+    numbered: tuple[Button, ...]
+
+
+def choices(kb: KnowledgeBase, reply: Reply) -> Choices:
+    keys = {kb.text("buttons.next"): "n", kb.text("buttons.prev"): "p"}
+    keyed: dict[str, Button] = {}
+    numbered: list[Button] = []
+    for button in reply.all_buttons:
+        action = decode(button.data)
+        if isinstance(action, PageAction) and button.label in keys:
+            keyed[keys[button.label]] = button
+        elif action == MenuAction("main"):
+            keyed["m"] = button
+        else:
+            numbered.append(button)
+    return Choices(keyed, tuple(numbered))
+
+
+def format_reply(kb: KnowledgeBase, reply: Reply, *, numbered: bool = True,
+                 with_details: bool = False) -> str:
     """A reply as a person reads it in a terminal."""
     parts: list[str] = []
+    if reply.toast:
+        parts.append(f"({reply.toast})")
     if reply.title:
         parts.append(reply.title.upper())
     if reply.footer:
@@ -31,64 +65,78 @@ def format_reply(reply: Reply, *, numbered: bool = True, with_details: bool = Fa
         parts.append(textwrap.fill(reply.details, WIDTH))
     if reply.sources:
         lines = [f"  - {s.label}: {s.url}" for s in reply.sources]
-        parts.append("Sources:\n" + "\n".join(lines))
+        parts.append(f"{reply.sources_title}\n" + "\n".join(lines))
     if reply.disclaimer:
         parts.append(textwrap.fill(reply.disclaimer, WIDTH))
     if numbered and reply.buttons:
-        parts.append("\n".join(f"  [{n}] {b.label}" for n, b in
-                               enumerate(reply.all_buttons, 1)))
+        shown = choices(kb, reply)
+        lines = [f"  [{n}] {b.label}" for n, b in enumerate(shown.numbered, 1)]
+        lines += [f"  [{key}] {b.label}" for key, b in sorted(shown.keyed.items())]
+        parts.append("\n".join(lines))
     return "\n\n".join(parts)
 
 
+def for_command(kb: KnowledgeBase, engine: Engine, name: str) -> Reply:
+    """A /command from the registry; commands that need Telegram show the menu."""
+    command = menus.command(kb, name)
+    if command is None or command.admin:
+        return menus.main_menu(kb)
+    if command.handler == "start":
+        return menus.main_menu(kb, welcome=True)
+    if command.handler == "suggest":
+        return replace(menus.main_menu(kb), text=kb.text("suggest_off"))
+    return menus.for_command(kb, command) or menus.main_menu(kb)
+
+
+def respond(engine: Engine, current: Reply, text: str) -> Reply | None:
+    """The next screen for what was typed; None means "go back"."""
+    kb = engine.kb
+    shown = choices(kb, current)
+    key = KEYS.get(text.lower())
+    if key == "b":
+        return None
+    if key == "m":
+        return menus.main_menu(kb)
+    if key in shown.keyed:
+        action = decode(shown.keyed[key].data)
+        return (menus.for_action(kb, action) if action else None) or menus.main_menu(kb)
+    if text.isdigit():
+        if 1 <= int(text) <= len(shown.numbered):
+            action = decode(shown.numbered[int(text) - 1].data)
+            return (menus.for_action(kb, action) if action else None) or menus.main_menu(kb)
+        return replace(current, text=kb.text("pick_number", count=len(shown.numbered)),
+                       title="", footer="", sources=(), disclaimer="", details="", toast="")
+    if text.startswith("/"):
+        return for_command(kb, engine, text[1:].split("@", 1)[0].lower())
+    return engine.ask(text).reply
+
+
 def chat(engine: Engine, stdin: TextIO, stdout: TextIO, *, intro: str = "") -> int:
-    """A conversation: type a question, or a number to press that button; 'quit' ends it.
+    """A conversation: type a question, a number or key to press a button; 'quit' ends it.
 
     Returns how many lines the person typed (0: standard input was empty)."""
     kb = engine.kb
     if intro:
         print(intro, file=stdout)
-    current = menus.main_menu(kb, welcome=True)
-    print(format_reply(current), file=stdout)
+    history = [menus.main_menu(kb, welcome=True)]
+    print(format_reply(kb, history[-1]), file=stdout)
     typed = 0
     while True:
         print("\n> ", end="", file=stdout, flush=True)
         line = stdin.readline()
         if not line:
-            print("\nBye!", file=stdout)
+            print("\n" + kb.text("bye"), file=stdout)
             return typed
         typed += 1
         text = line.strip()
-        if text.lower() in {"quit", "exit", "/quit", "/exit", "q"}:
-            print("Bye! Take care.", file=stdout)
+        if text.lower() in QUIT:
+            print(kb.text("bye"), file=stdout)
             return typed
-        buttons: tuple[Button, ...] = current.all_buttons
-        reply: Reply | None
-        named = [b for b in buttons if text.lower() in _WORDS and
-                 _WORDS[text.lower()] in b.label.lower()]
-        if named:  # "next", "prev", "back", "more": the button with that word
-            text = str(buttons.index(named[0]) + 1)
-        if text.isdigit() and 1 <= int(text) <= len(buttons):
-            action = actions.decode(buttons[int(text) - 1].data)
-            reply = menus.for_action(kb, action) if action else None
-        elif text.isdigit():
-            reply = replace(current, text=f"Please pick a number from 1 to {len(buttons)}, "
-                            "or type a question.", title="", footer="", sources=(),
-                            disclaimer="", details="")
-        elif text.lower() in {"menu", "/menu", "/start"}:
-            reply = menus.main_menu(kb)
-        elif text.lower() in {"/tips", "tips"}:
-            reply = menus.tip(kb, 1)
-        elif text.lower() in {"/guidelines"}:
-            reply = menus.guidelines_menu(kb)
-        elif text.lower() in {"/sources"}:
-            reply = menus.sources_list(kb)
-        elif text.lower() in {"/about", "/privacy"}:
-            reply = compose.notice(kb, text.lower().lstrip("/"))
-        elif text.lower() == "/help":
-            reply = engine.ask("help").reply
+        reply = respond(engine, history[-1], text)
+        if reply is None:  # back: the previous screen, or the menu at the start
+            if len(history) > 1:
+                history.pop()
+            reply = history[-1] if len(history) > 1 else menus.main_menu(kb)
         else:
-            reply = engine.ask(text).reply
-        if reply is None:
-            reply = menus.main_menu(kb)
-        current = reply
-        print(format_reply(reply), file=stdout)
+            history.append(reply)
+        print(format_reply(kb, reply), file=stdout)

@@ -19,7 +19,7 @@ from telegram.ext import SimpleUpdateProcessor
 
 logger = logging.getLogger("rls_bot.updates")
 
-_OUTCOME: ContextVar[dict[str, Any] | None] = ContextVar("rls_bot_outcome", default=None)
+_OUTCOME: ContextVar[dict[str, Any] | None] = ContextVar("bot.updates.outcome", default=None)
 
 
 def note(**fields: Any) -> None:

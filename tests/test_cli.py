@@ -150,8 +150,11 @@ def test_ask_with_a_missing_directory(tmp_path: Path) -> None:
 def test_chat_menus_and_questions(kb: KnowledgeBase) -> None:
     script = "\n".join([
         "3",  # main menu: Self-care tips -> tip 1
-        "1",  # tip 1: Next -> tip 2
-        "menu",
+        "n",  # tip 1: Next -> tip 2
+        "p",  # Prev -> tip 1
+        "n",  # Next -> tip 2 again: a key means the same thing on every tip
+        "b",  # back -> tip 1
+        "m",
         "4",  # main menu: Guidelines
         "1",  # AASM
         "does gabapentin help rls",
@@ -164,8 +167,8 @@ def test_chat_menus_and_questions(kb: KnowledgeBase) -> None:
     assert flat(kb.messages["welcome"]) in text
     assert "[1] 💬 Ask a question" in out and "[6] 📚 Sources" in out
     assert "(Tip 1 of 7)" in out and "(Tip 2 of 7)" in out
-    assert flat(kb.intents[kb.tips[1]].answer) in text
-    assert kb.messages["guidelines_intro"] in out
+    assert flat(kb.intents[kb.menus["tips"].topics[1]].answer) in text
+    assert kb.messages["menus.guidelines.text"] in out
     assert kb.intents["guideline_aasm"].title.upper() in out
     assert flat(kb.intents["gabapentin_efficacy"].answer) in text
     assert "Please pick a number from 1 to" in text
@@ -175,16 +178,16 @@ def test_chat_menus_and_questions(kb: KnowledgeBase) -> None:
 def test_chat_ends_at_end_of_input() -> None:
     code, out, _ = run("chat", stdin="what is horizant\n")
     assert code == 0
-    assert out.rstrip().endswith("Bye!")
+    assert out.rstrip().endswith("Bye! Take care.")
 
 
 def test_chat_shortcuts(kb: KnowledgeBase) -> None:
     code, out, _ = run("chat", stdin="/tips\n/guidelines\n/sources\n/start\nexit\n")
     assert code == 0
     assert "(Tip 1 of 7)" in out
-    assert kb.messages["guidelines_intro"] in out
-    assert kb.messages["sources_intro"] in out
-    assert out.count(flat(kb.messages["menu"])) == 1
+    assert kb.messages["menus.guidelines.text"] in out
+    assert kb.messages["menus.sources.text"] in out
+    assert out.count(flat(kb.messages["welcome"])[:40]) == 2  # at the start and for /start
 
 
 def test_chat_urgent_reply_has_no_numbered_choices(kb: KnowledgeBase) -> None:
@@ -277,13 +280,13 @@ def test_kb_check_on_the_real_knowledge_base(kb: KnowledgeBase) -> None:
     code, out, err = run("kb", "check")
     assert code == 0, err
     assert out.startswith(f"OK: {len(kb.intents)} intents, ")
-    assert f"{len(kb.sources)} sources, 7 tips" in out
+    assert f"{len(kb.sources)} sources, 7 menus" in out
 
 
 def test_kb_check_on_the_fixture() -> None:
     code, out, _ = run("kb", "check", str(FIXTURE_KB))
     assert code == 0
-    assert out.startswith("OK: 6 intents, 60 examples, 2 sources, 1 tips")
+    assert out.startswith("OK: 6 intents, 60 examples, 2 sources, 7 menus")
 
 
 def test_kb_check_names_file_intent_and_field(broken_kb: Path) -> None:
@@ -308,6 +311,27 @@ def test_kb_check_lists_several_problems(broken_kb: Path) -> None:
 
 def test_kb_check_uses_the_global_kb_option(broken_kb: Path) -> None:
     assert run("--kb", str(broken_kb), "kb", "check")[0] == 1
+
+
+def test_renaming_the_dose_intent_fails_kb_check_not_the_bot(tmp_path: Path) -> None:
+    """The review's crash: gabapentin_dosage renamed in a copy of knowledge/ passed the
+    check, then `ask "can i take 2 of my 300mg"` raised KeyError. Now the check fails."""
+    copy = tmp_path / "knowledge"
+    shutil.copytree(REPO_ROOT / "knowledge", copy)
+    for path in (copy / "intents").glob("*.yml"):
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace("gabapentin_dosage", "gabapentin_amounts"),
+                        encoding="utf-8")
+    for path in copy.glob("*.yml"):
+        if path.name != "roles.yml":
+            text = path.read_text(encoding="utf-8")
+            path.write_text(text.replace("gabapentin_dosage", "gabapentin_amounts"),
+                            encoding="utf-8")
+    code, out, err = run("kb", "check", str(copy))
+    assert code == 1 and "OK" not in out
+    assert "roles.yml: roles.dose: unknown intent id 'gabapentin_dosage'" in err
+    code, _, err = run("--kb", str(copy), "ask", "can i take 2 of my 300mg")
+    assert code == 1 and "cannot load the knowledge base" in err
 
 
 # ------------------------------------------------------------------------------ entry point

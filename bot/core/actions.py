@@ -1,66 +1,149 @@
-"""Button data: the one place callback_data is built and parsed.
+"""Button data: one small type per button family, each packing and unpacking itself.
 
 Telegram gives a button at most 64 bytes of ``callback_data`` and sends it back verbatim
-when the button is tapped, possibly days later from an old message. Keeping the codec here
-(like aiogram's typed CallbackData) means an old or forged button can only ever decode to
-``None``, which the adapter answers politely, never to a crash.
+when the button is tapped, possibly days later from an old message. Each family (after
+aiogram's ``CallbackData(prefix=...)``) owns its prefix, its fields and its ``PATTERN``, the
+regular expression a Telegram ``CallbackQueryHandler`` filters on; :meth:`Action.pack` is
+the one place the 64-byte limit is checked. An old or forged button unpacks to ``None``,
+which the adapter answers politely, never to a crash.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import ClassVar, Literal, Self
 
 MAX_BYTES = 64
-_ARG = re.compile(r"[a-z0-9_]*")
-
-# namespace -> verbs it accepts
-SCHEMA: dict[str, frozenset[str]] = {
-    "m": frozenset({"main", "gabapentin", "tips", "guidelines", "about", "sources",
-                    "ask"}),  # menus
-    "t": frozenset({"show"}),  # self-care tip by position: t:show:3
-    "i": frozenset({"show", "more", "pick"}),  # intent: answer, details, did-you-mean pick
-    "f": frozenset({"up", "down"}),  # was this helpful?
-}
+_ID = r"[a-z][a-z0-9_]*"
 
 
 @dataclass(frozen=True)
 class Action:
-    ns: str
-    verb: str
-    arg: str = ""
+    """Base of the button families; ``PATTERN`` matches exactly the data a family packs."""
 
-    def encode(self) -> str:
-        data = f"{self.ns}:{self.verb}:{self.arg}" if self.arg else f"{self.ns}:{self.verb}"
-        if len(data.encode()) > MAX_BYTES:
-            raise ValueError(f"callback data longer than {MAX_BYTES} bytes: {data!r}")
+    PREFIX: ClassVar[str]
+    PATTERN: ClassVar[re.Pattern[str]]
+
+    def fields(self) -> tuple[str, ...]:
+        raise NotImplementedError
+
+    def pack(self) -> str:
+        data = ":".join((self.PREFIX, *self.fields()))
+        if len(data.encode()) > MAX_BYTES or not self.PATTERN.fullmatch(data):
+            raise ValueError(f"not valid callback data (at most {MAX_BYTES} bytes): {data!r}")
         return data
+
+    @classmethod
+    def build(cls, parts: tuple[str, ...]) -> Self:
+        raise NotImplementedError
+
+    @classmethod
+    def unpack(cls, data: str | None) -> Self | None:
+        if not data or len(data.encode()) > MAX_BYTES or not cls.PATTERN.fullmatch(data):
+            return None
+        return cls.build(tuple(data.split(":")[1:]))
+
+
+@dataclass(frozen=True)
+class MenuAction(Action):
+    """Open a menu of menus.yml: ``m:tips``."""
+
+    PREFIX: ClassVar[str] = "m"
+    PATTERN: ClassVar[re.Pattern[str]] = re.compile(rf"^m:{_ID}$")
+    menu: str
+
+    def fields(self) -> tuple[str, ...]:
+        return (self.menu,)
+
+    @classmethod
+    def build(cls, parts: tuple[str, ...]) -> Self:
+        return cls(parts[0])
+
+
+@dataclass(frozen=True)
+class PageAction(Action):
+    """One page of a menu browsed page by page (the self-care tips): ``p:tips:3``."""
+
+    PREFIX: ClassVar[str] = "p"
+    PATTERN: ClassVar[re.Pattern[str]] = re.compile(rf"^p:{_ID}:[0-9]{{1,3}}$")
+    menu: str
+    position: int
+
+    def fields(self) -> tuple[str, ...]:
+        return (self.menu, str(self.position))
+
+    @classmethod
+    def build(cls, parts: tuple[str, ...]) -> Self:
+        return cls(parts[0], int(parts[1]))
+
+
+TopicVerb = Literal["show", "more", "pick"]
+
+
+@dataclass(frozen=True)
+class TopicAction(Action):
+    """An intent's answer (``show``), its details (``more``) or a did-you-mean ``pick``."""
+
+    PREFIX: ClassVar[str] = "i"
+    PATTERN: ClassVar[re.Pattern[str]] = re.compile(rf"^i:(show|more|pick):{_ID}$")
+    verb: TopicVerb
+    intent: str
+
+    def fields(self) -> tuple[str, ...]:
+        return (self.verb, self.intent)
+
+    @classmethod
+    def build(cls, parts: tuple[str, ...]) -> Self:
+        verb: TopicVerb = "more" if parts[0] == "more" else (
+            "pick" if parts[0] == "pick" else "show")
+        return cls(verb, parts[1])
+
+
+Vote = Literal["up", "down"]
+
+
+@dataclass(frozen=True)
+class FeedbackAction(Action):
+    """Was this answer helpful? ``f:up:<intent>``."""
+
+    PREFIX: ClassVar[str] = "f"
+    PATTERN: ClassVar[re.Pattern[str]] = re.compile(rf"^f:(up|down):{_ID}$")
+    vote: Vote
+    intent: str
+
+    def fields(self) -> tuple[str, ...]:
+        return (self.vote, self.intent)
+
+    @classmethod
+    def build(cls, parts: tuple[str, ...]) -> Self:
+        vote: Vote = "up" if parts[0] == "up" else "down"
+        return cls(vote, parts[1])
+
+
+FAMILIES: tuple[type[Action], ...] = (MenuAction, PageAction, TopicAction, FeedbackAction)
 
 
 def decode(data: str | None) -> Action | None:
-    """Parse callback data; anything we did not build (or no longer build) gives None."""
-    if not data or len(data.encode()) > MAX_BYTES:
-        return None
-    ns, _, rest = data.partition(":")
-    verb, _, arg = rest.partition(":")
-    if verb not in SCHEMA.get(ns, frozenset()):
-        return None
-    if not _ARG.fullmatch(arg):
-        return None
-    return Action(ns, verb, arg)
+    """Any family's data back to its type (the terminal chat); None for anything else."""
+    for family in FAMILIES:
+        action = family.unpack(data)
+        if action is not None:
+            return action
+    return None
 
 
 def menu(name: str) -> str:
-    return Action("m", name).encode()
+    return MenuAction(name).pack()
 
 
-def tip(position: int) -> str:
-    return Action("t", "show", str(position)).encode()
+def page(menu_id: str, position: int) -> str:
+    return PageAction(menu_id, position).pack()
 
 
-def intent(verb: str, intent_id: str) -> str:
-    return Action("i", verb, intent_id).encode()
+def intent(verb: TopicVerb, intent_id: str) -> str:
+    return TopicAction(verb, intent_id).pack()
 
 
-def feedback(verb: str, intent_id: str) -> str:
-    return Action("f", verb, intent_id).encode()
+def feedback(vote: Vote, intent_id: str) -> str:
+    return FeedbackAction(vote, intent_id).pack()

@@ -13,18 +13,13 @@ from bot.core import actions
 from bot.core.kb import Intent, KnowledgeBase
 from bot.core.matcher import Candidate
 from bot.core.reply import Button, Reply, SourceRef
-from bot.core.safety import URGENT_INTENT
 
-MENU_BUTTON = Button("☰ Menu", actions.menu("main"))
-MAIN_MENU = (
-    ("💬 Ask a question", "ask"),
-    ("💊 About gabapentin", "gabapentin"),
-    ("🌿 Self-care tips", "tips"),
-    ("📋 Guidelines", "guidelines"),
-    ("🦵 About RLS", "about"),
-    ("📚 Sources", "sources"),
-)
-FEEDBACK_ROW = ("👍 Helpful", "👎 Not helpful")
+MAIN_MENU = "main"
+"""The menu the ☰ button opens; knowledge/menus.yml must have it (the loader checks)."""
+
+
+def menu_button(kb: KnowledgeBase) -> Button:
+    return Button(kb.text(f"menus.{MAIN_MENU}.label"), actions.menu(MAIN_MENU))
 
 
 def source_refs(kb: KnowledgeBase, ids: Iterable[str]) -> tuple[SourceRef, ...]:
@@ -33,6 +28,15 @@ def source_refs(kb: KnowledgeBase, ids: Iterable[str]) -> tuple[SourceRef, ...]:
         source = kb.sources[sid]
         refs.append(SourceRef(source.id, source.label, source.citation, source.url))
     return tuple(refs)
+
+
+def sources_title(kb: KnowledgeBase, refs: Sequence[SourceRef], lang: str = "") -> str:
+    """"Source:" / "Sources:"; in ``lang`` when ``messages/<lang>.yml`` exists (a danger
+    reply in the person's language), otherwise in the default language."""
+    if not refs:
+        return ""
+    key = "sources_one" if len(refs) == 1 else "sources_many"
+    return kb.languages.get(lang, {}).get(key) or kb.text(key)
 
 
 def rows(buttons: Sequence[Button], per_row: int = 1) -> tuple[tuple[Button, ...], ...]:
@@ -46,28 +50,31 @@ def related_buttons(kb: KnowledgeBase, intent: Intent) -> list[Button]:
 def answer(kb: KnowledgeBase, intent: Intent, *, feedback: bool = False,
            extra: Sequence[Button] = ()) -> Reply:
     """The short answer to an intent, with a 'More detail' button when there is more."""
-    if intent.id == URGENT_INTENT:
+    if intent.id == kb.roles.urgent:
         # First and alone: no menus or follow-ups competing with "call now".
+        refs = source_refs(kb, intent.sources)
         return Reply("urgent", intent.answer, title="", details=intent.details,
-                     sources=source_refs(kb, intent.sources), intent_id=intent.id)
+                     sources=refs, sources_title=sources_title(kb, refs),
+                     intent_id=intent.id)
     buttons: list[Button] = []
     if intent.details:
-        buttons.append(Button("More detail", actions.intent("more", intent.id)))
+        buttons.append(Button(kb.text("buttons.more"), actions.intent("more", intent.id)))
     buttons.extend(related_buttons(kb, intent))
     buttons.extend(extra)
     keyboard = rows(buttons)
     if feedback and intent.medical:  # "Was this helpful?", just above the menu button
         keyboard = (
             *keyboard,
-            (Button(FEEDBACK_ROW[0], actions.feedback("up", intent.id)),
-             Button(FEEDBACK_ROW[1], actions.feedback("down", intent.id))),
+            (Button(kb.text("buttons.helpful"), actions.feedback("up", intent.id)),
+             Button(kb.text("buttons.not_helpful"), actions.feedback("down", intent.id))),
         )
-    keyboard = (*keyboard, (MENU_BUTTON,))
+    keyboard = (*keyboard, (menu_button(kb),))
     text = intent.answer
     sources = source_refs(kb, intent.sources)
-    if intent.id == "sources":
+    if intent.id == kb.roles.sources:
         sources = source_refs(kb, kb.sources)
     return Reply("answer", text, title=intent.title, details=intent.details, sources=sources,
+                 sources_title=sources_title(kb, sources),
                  disclaimer=kb.disclaimer if intent.medical else "", buttons=keyboard,
                  intent_id=intent.id)
 
@@ -78,8 +85,9 @@ def urgent(kb: KnowledgeBase, key: str, lang: str) -> Reply:
     changing any treatment" footer to compete with "call now"."""
     texts = kb.danger.replies.get(lang) or kb.danger.replies["en"]
     text = texts.get(key) or kb.danger.replies["en"][key]
-    return Reply("urgent", text.text, sources=source_refs(kb, text.sources),
-                 intent_id=URGENT_INTENT)
+    refs = source_refs(kb, text.sources)
+    return Reply("urgent", text.text, sources=refs, sources_title=sources_title(kb, refs, lang),
+                 intent_id=kb.roles.urgent)
 
 
 def with_risk_line(kb: KnowledgeBase, reply: Reply, kind: str, lang: str) -> Reply:
@@ -89,15 +97,18 @@ def with_risk_line(kb: KnowledgeBase, reply: Reply, kind: str, lang: str) -> Rep
     line = texts[f"risk_line_{kind}"]
     known = {s.id for s in reply.sources}
     extra = source_refs(kb, (sid for sid in line.sources if sid not in known))
-    return replace(reply, text=f"{reply.text}\n\n⚠️ {line.text}",
-                   sources=(*reply.sources, *extra))
+    refs = (*reply.sources, *extra)
+    return replace(reply, text=f"{reply.text}\n\n⚠️ {line.text}", sources=refs,
+                   sources_title=sources_title(kb, refs))
 
 
 def details(kb: KnowledgeBase, intent: Intent) -> Reply:
     """The longer explanation behind 'More detail'."""
     text = intent.details or intent.answer
-    keyboard = (*rows(related_buttons(kb, intent)), (MENU_BUTTON,))
-    return Reply("details", text, title=intent.title, sources=source_refs(kb, intent.sources),
+    keyboard = (*rows(related_buttons(kb, intent)), (menu_button(kb),))
+    refs = source_refs(kb, intent.sources)
+    return Reply("details", text, title=intent.title, sources=refs,
+                 sources_title=sources_title(kb, refs),
                  disclaimer=kb.disclaimer if intent.medical else "", buttons=keyboard,
                  intent_id=intent.id)
 
@@ -105,19 +116,19 @@ def details(kb: KnowledgeBase, intent: Intent) -> Reply:
 def suggest(kb: KnowledgeBase, candidates: Sequence[Candidate]) -> Reply:
     buttons = [Button(kb.intents[c.intent_id].title, actions.intent("pick", c.intent_id))
                for c in candidates]
-    return Reply("suggest", kb.messages["suggest"], buttons=(*rows(buttons), (MENU_BUTTON,)))
+    return Reply("suggest", kb.text("suggest"), buttons=(*rows(buttons), (menu_button(kb),)))
 
 
-def main_menu_buttons() -> tuple[tuple[Button, ...], ...]:
-    buttons = [Button(label, actions.menu(name)) for label, name in MAIN_MENU]
-    return (tuple(buttons[:2]), tuple(buttons[2:4]), tuple(buttons[4:]))
+def main_menu_buttons(kb: KnowledgeBase) -> tuple[tuple[Button, ...], ...]:
+    return tuple(tuple(Button(kb.text(f"menus.{name}.label"), actions.menu(name))
+                       for name in row) for row in kb.menus[MAIN_MENU].rows)
 
 
 def fallback(kb: KnowledgeBase, message_key: str = "fallback") -> Reply:
-    return Reply("fallback", kb.messages[message_key], buttons=main_menu_buttons())
+    return Reply("fallback", kb.text(message_key), buttons=main_menu_buttons(kb))
 
 
 def notice(kb: KnowledgeBase, message_key: str, *, with_menu: bool = True) -> Reply:
     """A fixed message from meta.yml (non-text input, flood, errors, ...)."""
-    return Reply("notice", kb.messages[message_key],
-                 buttons=main_menu_buttons() if with_menu else ())
+    return Reply("notice", kb.text(message_key),
+                 buttons=main_menu_buttons(kb) if with_menu else ())

@@ -15,7 +15,7 @@ from bot.core.kb import KnowledgeBase
 from bot.core.matcher import Decision, Matcher, Why
 from bot.core.normalize import MAX_INPUT_CHARS, to_plain
 from bot.core.reply import Reply
-from bot.core.safety import URGENT_INTENT, SafetyCheck, Tier, check
+from bot.core.safety import SafetyCheck, Tier, check
 
 
 @dataclass(frozen=True)
@@ -46,10 +46,10 @@ class Engine:
         normalized = self.kb.normalizer.normalize(question)
         lang = language.detect(question, language_hint, self.kb.language_words)
         findings = self.detector.find(question, lang)
-        safety = check(normalized, findings, self.kb.safety)
+        safety = check(normalized, findings, self.kb.safety, self.kb.roles)
         if safety.verdict == "urgent":
             why = Why(normalized.canonical, corrections=findings.corrections, rule=safety.rule)
-            decision = Decision("answer", URGENT_INTENT, 100.0, (), why)
+            decision = Decision("answer", safety.intent_id, 100.0, (), why)
             return Result(decision, self._urgent(safety, lang), truncated, lang, safety.tier)
         if safety.verdict == "weak" and self.matcher.unknown_words(normalized):
             # "side effects of metformin": a subject we know nothing about.
@@ -75,9 +75,9 @@ class Engine:
                 decision = replace(decision, why=replace(decision.why, rule=safety.rule))
                 if decision.kind != "answer" and safety.default:
                     decision = replace(decision, kind="answer", intent_id=safety.default)
-        if decision.intent_id == URGENT_INTENT:
+        if decision.intent_id == self.kb.roles.urgent:
             # The fuzzy second net: a close paraphrase of an urgent example.
-            urgent = SafetyCheck("urgent", URGENT_INTENT, tier="emergency")
+            urgent = SafetyCheck("urgent", decision.intent_id, tier="emergency")
             return Result(decision, self._urgent(urgent, lang), truncated, lang, "emergency")
         reply = self.reply_for(decision, feedback=feedback)
         if safety.risk_line and reply.kind == "answer":

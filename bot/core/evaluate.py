@@ -16,7 +16,6 @@ from typing import Any
 import yaml
 
 from bot.core.engine import Engine
-from bot.core.safety import URGENT_INTENT
 
 NEAR_MISS_TAGS = frozenset({"near_miss", "about_risk"})
 """Messages that share words with danger but are not an emergency: an urgent reply to one
@@ -33,10 +32,6 @@ class Item:
     kind: str = ""  # near misses of a safety set: about_risk, history, negation, ...
 
     @property
-    def urgent(self) -> bool:
-        return URGENT_INTENT in self.expect or self.tag == "urgent"
-
-    @property
     def near_miss(self) -> bool:
         return self.tag in NEAR_MISS_TAGS
 
@@ -51,14 +46,17 @@ class Outcome:
 
     @property
     def correct(self) -> bool:
-        if not self.item.expect:  # a near miss of a safety set: anything but an alarm
-            return self.predicted != URGENT_INTENT
+        if not self.item.expect:
+            # An urgent message of a safety set: a danger reply, whichever tier; a near miss:
+            # anything but a danger reply.
+            return (self.tier is not None) == (self.item.tag == "urgent")
         return self.predicted in self.item.expect
 
 
 @dataclass
 class Report:
     outcomes: list[Outcome] = field(default_factory=list)
+    urgent_intent: str | None = None  # the knowledge base's urgent role, for urgent recall
 
     def _share(self, chosen: Sequence[Outcome]) -> float:
         return sum(o.correct for o in chosen) / len(chosen) if chosen else 1.0
@@ -77,7 +75,13 @@ class Report:
 
     @property
     def urgent(self) -> list[Outcome]:
-        return [o for o in self.outcomes if o.item.urgent]
+        return [o for o in self.outcomes if o.item.tag == "urgent"
+                or (self.urgent_intent is not None and self.urgent_intent in o.item.expect)]
+
+    def alarmed(self, outcome: Outcome) -> bool:
+        """Did this question get a danger reply?"""
+        return outcome.tier is not None or (
+            self.urgent_intent is not None and outcome.predicted == self.urgent_intent)
 
     @property
     def near_misses(self) -> list[Outcome]:
@@ -87,15 +91,15 @@ class Report:
         """Recall of urgent messages per tier and language, false alarms on near misses per
         kind and language: how the danger stage is judged (issue: danger first)."""
         def urgent_share(chosen: Sequence[Outcome]) -> dict[str, Any]:
-            hit = sum(o.predicted == URGENT_INTENT for o in chosen)
+            hit = sum(self.alarmed(o) for o in chosen)
             return {"n": len(chosen), "recall": round(hit / len(chosen), 4) if chosen else 1.0}
 
         def alarm_share(chosen: Sequence[Outcome]) -> dict[str, Any]:
-            alarms = sum(o.predicted == URGENT_INTENT for o in chosen)
+            alarms = sum(self.alarmed(o) for o in chosen)
             return {"n": len(chosen), "false_alarms": alarms,
                     "rate": round(alarms / len(chosen), 4) if chosen else 0.0}
 
-        urgent = [o for o in self.outcomes if o.item.urgent]
+        urgent = self.urgent
         near = self.near_misses
         if not urgent and not near:
             return {}
@@ -124,13 +128,13 @@ class Report:
 
     def confusions(self) -> Counter[tuple[str, str]]:
         return Counter(
-            (str(o.item.expect[0] if o.item.expect else "not_urgent"), str(o.predicted))
+            (str(o.item.expect[0] if o.item.expect else o.item.tag or "-"), str(o.predicted))
             for o in self.errors
         )
 
     def summary(self) -> dict[str, Any]:
         per_intent: Counter[str] = Counter(
-            str(o.item.expect[0] if o.item.expect else "not_urgent") for o in self.errors)
+            str(o.item.expect[0] if o.item.expect else o.item.tag or "-") for o in self.errors)
         return {
             "questions": len(self.outcomes),
             "overall": round(self.overall, 4),
@@ -158,10 +162,8 @@ def load_items(path: Path | str) -> list[Item]:
         if "expect" in entry:
             raw = entry["expect"]
             expect: tuple[str | None, ...] = tuple(raw if isinstance(raw, list) else [raw])
-        elif tag == "urgent":
-            expect = (URGENT_INTENT,)
-        elif tag == "near_miss":
-            expect = ()  # any answer but an alarm
+        elif tag in ("urgent", "near_miss"):
+            expect = ()  # urgent: any danger reply; near miss: any answer but an alarm
         else:
             raise ValueError(f"{path}: item {n} needs 'expect' (or tag urgent / near_miss)")
         items.append(Item(str(entry["q"]), expect, tag=tag, lang=str(entry.get("lang") or "en"),
@@ -170,7 +172,7 @@ def load_items(path: Path | str) -> list[Item]:
 
 
 def evaluate(engine: Engine, items: Sequence[Item]) -> Report:
-    report = Report()
+    report = Report(urgent_intent=engine.kb.roles.urgent)
     for item in items:
         result = engine.ask(item.question)
         decision = result.decision

@@ -11,8 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sys
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -53,18 +53,40 @@ DOSE_PATTERN = re.compile(
     re.IGNORECASE,
 )
 
-REQUIRED_MESSAGES = (
-    "welcome", "fallback", "suggest", "non_text", "empty", "too_long", "error", "flood",
-    "stale_button", "about", "privacy", "tips_intro", "guidelines_intro", "sources_intro",
-    "menu",
-)
+MESSAGES_DIR = "messages"
+DEFAULT_LANGUAGE = "en"
+REQUIRED_MESSAGES: dict[str, frozenset[str]] = {
+    key: frozenset(fields) for key, fields in {
+        "welcome": (), "fallback": (), "suggest": (), "non_text": (), "empty": (),
+        "too_long": (), "error": (), "flood": (), "stale_button": (), "about": (),
+        "privacy": (), "tip_position": ("n", "total"), "sources_one": (), "sources_many": (),
+        "feedback_thanks": (), "suggest_usage": (), "suggest_thanks": (), "suggest_off": (),
+        "pick_number": ("count",), "bye": (), "reload_done": ("intents", "examples"),
+        "reload_refused": ("problems",), "stats_off": (),
+        "buttons.more": (), "buttons.prev": (), "buttons.next": (), "buttons.back": ("menu",),
+        "buttons.helpful": (), "buttons.not_helpful": (), "buttons.open_chat": (),
+        "profile.description": (), "profile.short_description": (),
+    }.items()
+}
+"""Every message the code looks up, with the {placeholders} it fills in. Menus and commands
+add their own keys (``menus.<id>.label`` ..., ``commands.<name>``) from menus.yml."""
+MENU_FIELDS = ("label", "text", "name")
+MESSAGE_SECTIONS = ("messages", "buttons", "menus", "commands", "profile")
+MAX_LENGTHS = {"profile.description": 512, "profile.short_description": 120}
+MAX_COMMAND_DESCRIPTION = 256
+MENU_KINDS = ("main", "list", "pages", "prompt", "sources")
+"""main: the main menu's rows of menus; list: topics as buttons; pages: one topic at a time
+with Prev / Next; prompt: its text only (how to ask); sources: every source."""
+HANDLERS = frozenset({"start", "suggest", "stats", "reload"})
+"""Commands that need code (deep links, the store, admin checks); every other command just
+shows a menu, an intent or a message."""
+COMMAND_SHOWS = ("menu", "intent", "message", "handler")
 INTENT_KEYS = frozenset(
     {"id", "title", "medical", "answer", "details", "sources", "related", "reviewed",
      "examples"}
 )
 SOURCE_KEYS = frozenset({"id", "short", "year", "citation", "url", "status"})
-URGENT_INTENT = "urgent_help"
-REQUIRED_INTENTS = (URGENT_INTENT, "other_medications", "gabapentin_other_uses")
+ROLES_FILE = "roles.yml"
 # libyaml's C loader parses the knowledge base several times faster (start-up, /reload).
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -127,13 +149,16 @@ class Intent:
 
 @dataclass(frozen=True)
 class MatchingSettings:
-    answer_threshold: float = 62.0
-    suggest_threshold: float = 45.0
-    margin: float = 4.0
+    """Used for a key meta.yml leaves out; the same values as knowledge/meta.yml (a test
+    keeps them equal), so code and data never disagree."""
+
+    answer_threshold: float = 30.0
+    suggest_threshold: float = 20.0
+    margin: float = 0.0
     max_suggestions: int = 3
-    conversation_threshold: float = 50.0
+    conversation_threshold: float = 30.0
     urgent_threshold: float = 60.0
-    conversation_recall: float = 0.6
+    conversation_recall: float = 0.3
 
 
 @dataclass(frozen=True)
@@ -165,26 +190,79 @@ class SafetyRules:
 
 
 @dataclass(frozen=True)
+class Roles:
+    """Which intent plays each part the code relies on (``knowledge/roles.yml``).
+
+    Code names a role (``kb.roles.urgent``), never an intent id, so renaming an intent is a
+    YAML edit that ``rls-bot kb check`` verifies instead of a ``KeyError`` at run time.
+    Each field's comment is what the role is for; the loader requires every one.
+    """
+
+    urgent: str  # the emergency reply: sent first and alone, counted apart
+    dose: str  # a dose question ("can i take 2 of my 300mg"), answered without a dose
+    provider: str  # "ask your doctor or pharmacist" (pregnancy with medicines, ...)
+    other_medicines: str  # another RLS medicine: what the guidelines say about it
+    other_uses: str  # gabapentin for another condition, its price, drug tests
+    side_effects: str  # "can you overdose on gabapentin": the side-effects answer
+    selfcare: str  # what a narrowed question gets when nothing matches well (pregnancy)
+    sources: str  # the intent whose answer lists every source
+    popular: tuple[str, ...]  # inline mode, before anything is typed
+    both_medicines: tuple[str, ...]  # may answer when gabapentin and another RLS medicine
+    # are in one question (switching, combining, asking a doctor)
+
+
+SINGLE_ROLES = tuple(name for name, kind in Roles.__annotations__.items() if kind == "str")
+LIST_ROLES = tuple(name for name in Roles.__annotations__ if name not in SINGLE_ROLES)
+
+
+@dataclass(frozen=True)
+class Menu:
+    """One menu of menus.yml; its label, intro text and name are in messages/."""
+
+    id: str
+    kind: str  # one of MENU_KINDS
+    topics: tuple[str, ...] = ()  # intent ids (list, pages)
+    rows: tuple[tuple[str, ...], ...] = ()  # menu ids (main)
+    back: bool = False  # a topic opened from this menu gets a "Back to ..." button
+
+
+@dataclass(frozen=True)
+class Command:
+    """A /command of menus.yml: what it shows, or the code that handles it."""
+
+    name: str
+    menu: str | None = None
+    intent: str | None = None
+    message: str | None = None
+    handler: str | None = None
+    admin: bool = False  # listed in the admins' chats only
+
+
+@dataclass(frozen=True)
 class KnowledgeBase:
     intents: Mapping[str, Intent]
     sources: Mapping[str, Source]
     synonyms: Mapping[str, str]
     stopwords: frozenset[str]
     disclaimer: str
-    messages: Mapping[str, str]
+    messages: Mapping[str, str]  # the default language's, flattened: "welcome", "buttons.more"
     matching: MatchingSettings
     safety: SafetyRules
     danger: Lexicon
     language_words: Mapping[str, frozenset[str]]
-    tips: tuple[str, ...]
-    guidelines: tuple[str, ...]
-    about: tuple[str, ...]
-    gabapentin: tuple[str, ...]
+    menus: Mapping[str, Menu]
+    commands: tuple[Command, ...]
+    roles: Roles
     directory: Path
     normalizer: Normalizer = field(compare=False, repr=False)
+    languages: Mapping[str, Mapping[str, str]] = field(default_factory=dict, compare=False,
+                                                      repr=False)
 
-    def intent(self, intent_id: str) -> Intent:
-        return self.intents[intent_id]
+    def text(self, key: str, **values: object) -> str:
+        """The one lookup for words a person reads: ``messages/<language>.yml`` by key,
+        its {placeholders} filled in (the loader checked they match)."""
+        template = self.messages[key]
+        return template.format(**values) if values else template
 
 
 # --------------------------------------------------------------------------- loading
@@ -336,7 +414,8 @@ def _load_safety(root: Path, out: _Collector) -> SafetyRules:
     data = _read_yaml(root / file, root, out) or {}
     medicines = data.get("other_medicines", {}) or {}
     if not isinstance(medicines, dict):
-        out.add(file, "must map 'rls_specific' and 'general' to lists", field_="other_medicines")
+        out.add(file, "must map each kind of medicine to a list of names",
+                field_="other_medicines")
         medicines = {}
     never = re.compile(r"(?!)")
 
@@ -346,40 +425,21 @@ def _load_safety(root: Path, out: _Collector) -> SafetyRules:
             return never
         return _compile(data[key], file, key, out) or never
 
-    return SafetyRules(
-        risk_intents=frozenset(_string_list(data.get("risk_intents"), file, None,
-                                            "risk_intents", out)),
-        rls_specific_medicines=_word_pattern(
-            _string_list(medicines.get("rls_specific"), file, None,
-                         "other_medicines.rls_specific", out)),
-        general_medicines=_word_pattern(
-            _string_list(medicines.get("general"), file, None, "other_medicines.general",
-                         out)),
-        other_uses=_compile_list(data.get("other_uses"), file, "other_uses", out),
-        rls_context=single("rls_context"),
-        legs_context=single("legs_context"),
-        dose_question=single("dose_question"),
-        domain_anchor=single("domain_anchor"),
-        not_rls=single("not_rls"),
-        conversation_intents=frozenset(_string_list(data.get("conversation_intents"), file,
-                                                    None, "conversation_intents", out)),
-        not_for_rls=single("not_for_rls"),
-        interaction=single("interaction"),
-        interaction_intents=frozenset(_string_list(data.get("interaction_intents"), file,
-                                                   None, "interaction_intents", out)),
-        medicine_topics=single("medicine_topics"),
-        medicine_topic_intents=frozenset(_string_list(data.get("medicine_topic_intents"), file,
-                                                      None, "medicine_topic_intents", out)),
-        other_uses_unless=single("other_uses_unless"),
-        weak_anchor=single("weak_anchor"),
-        pregnancy=single("pregnancy"),
-        pregnancy_medicine=single("pregnancy_medicine"),
-        pregnancy_intents=frozenset(_string_list(data.get("pregnancy_intents"), file, None,
-                                                 "pregnancy_intents", out)),
-        dose_amount=single("dose_amount"),
-        needs_gabapentin=frozenset(_string_list(data.get("needs_gabapentin"), file, None,
-                                                "needs_gabapentin", out)),
-    )
+    # Each field of SafetyRules is read from the safety.yml key of the same name: patterns
+    # and lists of intent ids at the top level, medicine names under other_medicines
+    # (``rls_specific_medicines`` <- ``other_medicines.rls_specific``).
+    values: dict[str, Any] = {}
+    for f in fields(SafetyRules):
+        if f.name.endswith("_medicines"):
+            kind = f.name.removesuffix("_medicines")
+            values[f.name] = _word_pattern(_string_list(
+                medicines.get(kind), file, None, f"other_medicines.{kind}", out))
+        elif f.type == "re.Pattern[str]":
+            values[f.name] = single(f.name)
+        elif f.type == "frozenset[str]":
+            values[f.name] = frozenset(_string_list(data.get(f.name), file, None, f.name, out))
+    values["other_uses"] = _compile_list(data.get("other_uses"), file, "other_uses", out)
+    return SafetyRules(**values)
 
 
 DANGER_CONCEPTS = ("crisis", "farewell", "despair", "unreachable", "means", "severe", "event",
@@ -510,19 +570,12 @@ def _danger_replies(raw: Any, file: str, out: _Collector) -> dict[str, DangerTex
     return replies
 
 
-def _load_meta(root: Path, out: _Collector) -> tuple[str, dict[str, str], MatchingSettings]:
+def _load_meta(root: Path, out: _Collector) -> MatchingSettings:
     file = "meta.yml"
     data = _read_yaml(root / file, root, out) or {}
-    disclaimer = _text(data.get("disclaimer"))
-    if not disclaimer:
-        out.add(file, "is required", field_="disclaimer")
-    raw_messages = data.get("messages", {})
-    messages: dict[str, str] = {}
-    if isinstance(raw_messages, dict):
-        messages = {str(k): _text(v) for k, v in raw_messages.items()}
-    for key in REQUIRED_MESSAGES:
-        if not messages.get(key):
-            out.add(file, "is required", field_=f"messages.{key}")
+    for key in sorted(set(data) - {"version", "matching"}):
+        out.add(file, "unknown top-level key (allowed: version, matching; words a person "
+                "reads belong in messages/)", field_=key)
     raw = data.get("matching", {}) or {}
     settings = MatchingSettings()
     values: dict[str, float] = {}
@@ -546,10 +599,104 @@ def _load_meta(root: Path, out: _Collector) -> tuple[str, dict[str, str], Matchi
         conversation_recall=float(values.get("conversation_recall",
                                              settings.conversation_recall * 100)) / 100,
     )
-    for key, text in [("disclaimer", disclaimer), *messages.items()]:
-        if DOSE_PATTERN.search(text):
-            out.add(file, "contains a dose amount; the bot never gives doses", field_=key)
-    return disclaimer, messages, settings
+    return settings
+
+
+def _lines(value: Any) -> str:
+    """Like _text, but a block (``|``) keeps its line breaks: lists, a blank line."""
+    if value is None:
+        return ""
+    return "\n".join(" ".join(line.split()) for line in str(value).strip().splitlines())
+
+
+def _flatten(data: dict[str, Any], file: str, out: _Collector) -> dict[str, str]:
+    """``messages.welcome`` -> ``welcome``; ``menus.tips.label`` stays dotted."""
+    flat: dict[str, str] = {}
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(f"{prefix}.{k}", v)
+        elif isinstance(value, str | int | float) and not isinstance(value, bool):
+            flat[prefix.removeprefix("messages.")] = _lines(value)
+        else:
+            out.add(file, "must be text", field_=prefix)
+
+    for section in MESSAGE_SECTIONS:
+        value = data.get(section, {})
+        if not isinstance(value, dict):
+            out.add(file, "must be a mapping of keys to texts", field_=section)
+            continue
+        walk(section, value)
+    return flat
+
+
+def _yaml_path(key: str) -> str:
+    return key if "." in key or key == "disclaimer" else f"messages.{key}"
+
+
+def _check_message(file: str, key: str, text: str, fields: frozenset[str],
+                   out: _Collector) -> None:
+    import string
+
+    try:
+        used = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+    except ValueError as exc:
+        out.add(file, f"has a broken {{placeholder}}: {exc}", field_=_yaml_path(key))
+        return
+    if used != fields:
+        want = ", ".join(f"{{{f}}}" for f in sorted(fields)) or "none"
+        out.add(file, f"placeholders must be {want}", field_=_yaml_path(key))
+    limit = MAX_LENGTHS.get(key, MAX_COMMAND_DESCRIPTION if key.startswith("commands.")
+                            else None)
+    if limit is not None and len(text) > limit:
+        out.add(file, f"is longer than Telegram's {limit} characters", field_=_yaml_path(key))
+    if DOSE_PATTERN.search(text):
+        out.add(file, "contains a dose amount; the bot never gives doses",
+                field_=_yaml_path(key))
+
+
+def required_message_keys(menu_ids: Iterable[str],
+                          command_names: Iterable[str]) -> dict[str, frozenset[str]]:
+    """What a messages file must hold: the code's keys, plus each menu's and command's."""
+    keys = dict(REQUIRED_MESSAGES)
+    keys.update({f"menus.{m}.{f}": frozenset() for m in menu_ids for f in MENU_FIELDS})
+    keys.update({f"commands.{c}": frozenset() for c in command_names})
+    return keys
+
+
+def _load_messages(root: Path, out: _Collector,
+                   required: Mapping[str, frozenset[str]]) -> dict[str, dict[str, str]]:
+    """Every ``messages/<language>.yml``: the same keys, the same placeholders, no doses."""
+    folder = root / MESSAGES_DIR
+    languages: dict[str, dict[str, str]] = {}
+    paths = sorted(folder.glob("*.yml"))
+    if not (folder / f"{DEFAULT_LANGUAGE}.yml").is_file():
+        paths.insert(0, folder / f"{DEFAULT_LANGUAGE}.yml")  # reported as missing
+    for path in paths:
+        file = f"{MESSAGES_DIR}/{path.name}"
+        data = _read_yaml(path, root, out)
+        if data is None:
+            continue
+        allowed = {"version", "language", "disclaimer", *MESSAGE_SECTIONS}
+        for key in sorted(set(data) - allowed):
+            out.add(file, f"unknown top-level key (allowed: {', '.join(sorted(allowed))})",
+                    field_=key)
+        if data.get("language") != path.stem:
+            out.add(file, f"must say 'language: {path.stem}' (the file's name)",
+                    field_="language")
+        flat = _flatten(data, file, out)
+        flat["disclaimer"] = _text(data.get("disclaimer"))
+        for key, placeholders in {"disclaimer": frozenset[str](), **required}.items():
+            if not flat.get(key):
+                out.add(file, "is required", field_=_yaml_path(key))
+            else:
+                _check_message(file, key, flat[key], placeholders, out)
+        for key in sorted(set(flat) - set(required) - {"disclaimer"}):
+            out.add(file, "unknown key: no code, menu or command uses it",
+                    field_=_yaml_path(key))
+        languages[path.stem] = flat
+    return languages
 
 
 def _parse_intent(entry: Any, file: str, n: int, out: _Collector) -> Intent | None:
@@ -630,19 +777,124 @@ def _load_intents(root: Path, out: _Collector) -> dict[str, Intent]:
     return intents
 
 
+def _menu(menu_id: str, entry: Any, intents: Mapping[str, Intent], out: _Collector,
+          intents_read: bool) -> Menu | None:
+    file, where = "menus.yml", f"menus.{menu_id}"
+    if not isinstance(entry, dict):
+        out.add(file, "must be a mapping with a 'kind'", field_=where)
+        return None
+    for key in sorted(set(entry) - {"kind", "topics", "rows", "back"}):
+        out.add(file, "unknown key (allowed: kind, topics, rows, back)", field_=f"{where}.{key}")
+    kind = str(entry.get("kind", ""))
+    if kind not in MENU_KINDS:
+        out.add(file, f"must be one of {', '.join(MENU_KINDS)}", field_=f"{where}.kind")
+    topics = _string_list(entry.get("topics"), file, None, f"{where}.topics", out)
+    if kind in ("list", "pages") and not topics:
+        out.add(file, "must list at least one intent id", field_=f"{where}.topics")
+    for iid in topics:
+        if intents_read and iid not in intents:
+            out.add(file, f"unknown intent id '{iid}'", field_=f"{where}.topics")
+    rows_raw = entry.get("rows") or []
+    rows = tuple(_string_list(row, file, None, f"{where}.rows", out)
+                 for row in (rows_raw if isinstance(rows_raw, list) else []))
+    if kind == "main" and not rows:
+        out.add(file, "must list rows of menu ids", field_=f"{where}.rows")
+    return Menu(menu_id, kind, tuple(i for i in topics if i in intents), rows,
+                bool(entry.get("back", False)))
+
+
+def _command(n: int, entry: Any, menus: Mapping[str, Menu], intents: Mapping[str, Intent],
+             out: _Collector, *, intents_read: bool) -> Command | None:
+    file = "menus.yml"
+    if not isinstance(entry, dict) or not ID_PATTERN.match(str(entry.get("command", ""))):
+        out.add(file, "needs 'command: <name>' (a-z, 0-9, _)", field_=f"commands.{n}")
+        return None
+    name = str(entry["command"])
+    where = f"commands.{name}"
+    for key in sorted(set(entry) - {"command", "admin", *COMMAND_SHOWS}):
+        out.add(file, f"unknown key (allowed: command, admin, {', '.join(COMMAND_SHOWS)})",
+                field_=f"{where}.{key}")
+    shows = [key for key in COMMAND_SHOWS if key in entry]
+    if len(shows) != 1:
+        out.add(file, f"must say what it shows with exactly one of {', '.join(COMMAND_SHOWS)}",
+                field_=where)
+        return Command(name)
+    value = str(entry[shows[0]])
+    unknown = {"menu": value not in menus,
+               "intent": intents_read and value not in intents,
+               "handler": value not in HANDLERS,
+               "message": value not in REQUIRED_MESSAGES}.get(shows[0], False)
+    if unknown:
+        out.add(file, f"unknown {shows[0]} '{value}'", field_=f"{where}.{shows[0]}")
+    return Command(name, admin=bool(entry.get("admin", False)), **{shows[0]: value})
+
+
 def _load_menus(root: Path, intents: Mapping[str, Intent], out: _Collector,
-                intents_read: bool = True) -> dict[str, tuple[str, ...]]:
+                intents_read: bool = True) -> tuple[dict[str, Menu], tuple[Command, ...]]:
+    """The one registry of menus and commands, for Telegram and the terminal alike."""
     data = _read_yaml(root / "menus.yml", root, out) or {}
-    menus: dict[str, tuple[str, ...]] = {}
-    for key in ("tips", "guidelines", "about", "gabapentin"):
-        ids = _string_list(data.get(key), "menus.yml", None, key, out)
-        if not ids:
-            out.add("menus.yml", "must list at least one intent id", field_=key)
+    raw_menus = data.get("menus", {})
+    if not isinstance(raw_menus, dict) or "main" not in raw_menus:
+        out.add("menus.yml", "must map menu ids to menus, 'main' among them", field_="menus")
+        raw_menus = raw_menus if isinstance(raw_menus, dict) else {}
+    menus: dict[str, Menu] = {}
+    for menu_id, entry in raw_menus.items():
+        if not ID_PATTERN.match(str(menu_id)) or len(str(menu_id)) > 20:
+            out.add("menus.yml", "a menu id is snake_case, at most 20 characters",
+                    field_=f"menus.{menu_id}")
+            continue
+        menu = _menu(str(menu_id), entry, intents, out, intents_read)
+        if menu is not None:
+            menus[menu.id] = menu
+    for menu in menus.values():
+        for row in menu.rows:
+            for ref in row:
+                if ref not in menus:
+                    out.add("menus.yml", f"unknown menu '{ref}'", field_=f"menus.{menu.id}.rows")
+    raw_commands = data.get("commands", [])
+    commands: list[Command] = []
+    for n, entry in enumerate(raw_commands if isinstance(raw_commands, list) else [], 1):
+        command = _command(n, entry, menus, intents, out, intents_read=intents_read)
+        if command is not None:
+            if any(c.name == command.name for c in commands):
+                out.add("menus.yml", "duplicate command", field_=f"commands.{command.name}")
+            commands.append(command)
+    return menus, tuple(commands)
+
+
+def _load_roles(root: Path, intents: Mapping[str, Intent], out: _Collector,
+                intents_read: bool = True) -> Roles:
+    """Every role present and pointing at an intent that exists, or a problem naming both
+    the file and the role."""
+    data = _read_yaml(root / ROLES_FILE, root, out) or {}
+    raw = data.get("roles", {})
+    if not isinstance(raw, dict):
+        out.add(ROLES_FILE, "'roles' must map a role to an intent id", field_="roles")
+        raw = {}
+    for key in sorted(set(raw) - set(SINGLE_ROLES) - set(LIST_ROLES)):
+        out.add(ROLES_FILE, "unknown role (the code uses: "
+                f"{', '.join((*SINGLE_ROLES, *LIST_ROLES))})", field_=f"roles.{key}")
+    values: dict[str, Any] = {}
+    for role in (*SINGLE_ROLES, *LIST_ROLES):
+        where = f"roles.{role}"
+        if role in SINGLE_ROLES:
+            value = raw.get(role)
+            ids: tuple[str, ...] = (str(value).strip(),) if isinstance(value, str) else ()
+            if value is not None and not isinstance(value, str):
+                out.add(ROLES_FILE, "must be one intent id", field_=where)
+        else:
+            ids = _string_list(raw.get(role), ROLES_FILE, None, where, out)
+        if not ids or not all(ids):
+            out.add(ROLES_FILE, "is required: name the intent that plays this role",
+                    field_=where)
         for iid in ids:
-            if intents_read and iid not in intents:
-                out.add("menus.yml", f"unknown intent id '{iid}'", field_=key)
-        menus[key] = tuple(i for i in ids if i in intents)
-    return menus
+            if iid and intents_read and iid not in intents:
+                out.add(ROLES_FILE, f"unknown intent id '{iid}' (renamed or deleted? point "
+                        "the role at the intent that now plays it)", field_=where)
+        values[role] = ids[0] if role in SINGLE_ROLES and ids else ids
+    found: dict[str, Any] = {role: values.get(role) or ("" if role in SINGLE_ROLES else ())
+                             for role in (*SINGLE_ROLES, *LIST_ROLES)}
+    return Roles(**found)
 
 
 def _cross_check(intents: Mapping[str, Intent], sources: Mapping[str, Source],
@@ -674,10 +926,6 @@ def _cross_check(intents: Mapping[str, Intent], sources: Mapping[str, Source],
             if owner != intent.id:
                 out.add(intent.file, f"example {example!r} is also an example of '{owner}' "
                         "(after normalisation)", intent.id, "examples")
-    for required in REQUIRED_INTENTS:
-        if intents_read and required not in intents:
-            out.add("intents/", f"the '{required}' intent is required (safety rules answer "
-                    "with it)")
 
 
 def load_knowledge_base(directory: Path | str | None = None) -> KnowledgeBase:
@@ -692,7 +940,7 @@ def load_knowledge_base(directory: Path | str | None = None) -> KnowledgeBase:
     sources_read = not any(p.file == "sources.yml" and "YAML" in p.message
                            for p in out.problems[before:])
     synonyms, stopwords = _load_synonyms(root, out)
-    disclaimer, messages, matching = _load_meta(root, out)
+    matching = _load_meta(root, out)
     safety = _load_safety(root, out)
     danger = _load_danger(root, LANGUAGES, out)
     language_words = _load_language_words(root, out)
@@ -700,9 +948,13 @@ def load_knowledge_base(directory: Path | str | None = None) -> KnowledgeBase:
     intents = _load_intents(root, out)
     intents_read = not any(p.file.startswith("intents") and "valid YAML" in p.message
                            for p in out.problems[before:])
-    menus = _load_menus(root, intents, out, intents_read)
-    for key in ("risk_intents", "conversation_intents", "interaction_intents",
-                "medicine_topic_intents", "needs_gabapentin", "pregnancy_intents"):
+    menus, commands = _load_menus(root, intents, out, intents_read)
+    languages = _load_messages(root, out, required_message_keys(
+        menus, (c.name for c in commands)))
+    messages = dict(languages.get(DEFAULT_LANGUAGE, {}))
+    disclaimer = messages.pop("disclaimer", "")
+    roles = _load_roles(root, intents, out, intents_read)
+    for key in (f.name for f in fields(SafetyRules) if f.type == "frozenset[str]"):
         for iid in sorted(getattr(safety, key) - set(intents) if intents_read else ()):
             out.add("safety.yml", f"unknown intent id '{iid}'", field_=key)
     if sources_read:
@@ -721,7 +973,7 @@ def load_knowledge_base(directory: Path | str | None = None) -> KnowledgeBase:
         synonyms=MappingProxyType(synonyms), stopwords=stopwords, disclaimer=disclaimer,
         messages=MappingProxyType(messages), matching=matching, safety=safety, danger=danger,
         language_words=MappingProxyType(language_words),
-        tips=menus["tips"], guidelines=menus["guidelines"], about=menus["about"],
-        gabapentin=menus["gabapentin"],
+        menus=MappingProxyType(menus), commands=commands, roles=roles,
         directory=root, normalizer=normalizer,
+        languages=MappingProxyType({k: MappingProxyType(v) for k, v in languages.items()}),
     )

@@ -27,7 +27,7 @@ from typing import Literal
 
 from rapidfuzz import fuzz, process
 
-from bot.core.kb import URGENT_INTENT, KnowledgeBase
+from bot.core.kb import KnowledgeBase
 from bot.core.normalize import Normalized
 
 DecisionKind = Literal["answer", "suggest", "fallback"]
@@ -39,7 +39,6 @@ FUZZY_SHARE = 0.45
 COVERAGE_SHARE = 0.6
 INTENT_SHORTLIST = 8
 EXAMPLE_SHORTLIST = 3
-IDF_POWER = 1.0
 TYPICAL_POWER = 0.3
 
 
@@ -117,7 +116,7 @@ class Matcher:
             for word in words_of_intent:
                 document_frequency[word] += 1
         self._weights = {
-            w: math.log(1 + n_intents / df) ** IDF_POWER
+            w: math.log(1 + n_intents / df)
             for w, df in document_frequency.items()
         }
         # Spelling targets: real words only (no numbers or codes).
@@ -251,7 +250,7 @@ class Matcher:
         # The safety rules catch urgent messages; a fuzzy resemblance to one is a second net,
         # and it must be a close one, or routine questions would get an emergency reply.
         ranked = [c for c in ranked
-                  if c.intent_id != URGENT_INTENT or c.score >= settings.urgent_threshold]
+                  if c.intent_id != self._kb.roles.urgent or c.score >= settings.urgent_threshold]
         if threshold is not None:
             settings = replace(settings, answer_threshold=threshold,
                                suggest_threshold=min(settings.suggest_threshold, threshold))

@@ -1,113 +1,147 @@
-"""The browsable menus (main, self-care tips, guidelines, about RLS, sources) as Replies.
+"""Menus, commands and button taps as Replies, from the one registry in menus.yml.
 
-What they list and in which order is data (``knowledge/menus.yml``); the texts are the
-intents' own answers, so a tip in the menu and the answer to "does massage help" can never
-drift apart.
+What the menus list and in which order is data (``knowledge/menus.yml``), their words are in
+``knowledge/messages/``, and the texts are the intents' own answers, so a tip in the menu and
+the answer to "does massage help" can never drift apart. Telegram and the terminal chat both
+come here, so a new menu appears in both.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.core import actions
+from bot.core.actions import Action, FeedbackAction, MenuAction, PageAction, TopicAction
 from bot.core.compose import (
-    MENU_BUTTON,
     answer,
     details,
     main_menu_buttons,
+    menu_button,
+    notice,
     rows,
     source_refs,
+    sources_title,
 )
-from bot.core.kb import KnowledgeBase
+from bot.core.kb import Command, KnowledgeBase, Menu
 from bot.core.reply import Button, Reply
 
 
 def main_menu(kb: KnowledgeBase, *, welcome: bool = False) -> Reply:
-    text = kb.messages["welcome"] if welcome else kb.messages["menu"]
-    return Reply("menu", text, buttons=main_menu_buttons())
+    text = kb.text("welcome") if welcome else kb.text("menus.main.text")
+    return Reply("menu", text, buttons=main_menu_buttons(kb))
 
 
-def ask_prompt(kb: KnowledgeBase) -> Reply:
-    examples = ("does gabapentin help restless legs", "what is horizant",
-                "my legs crawl at night what can i do")
-    text = "Type your question in your own words, for example:\n" + "\n".join(
-        f"• {e}" for e in examples)
-    return Reply("info", text, buttons=((MENU_BUTTON,),))
-
-
-def tip(kb: KnowledgeBase, position: int) -> Reply:
-    """Tip ``position`` (1-based, clamped) with Prev / Next / Menu."""
-    total = len(kb.tips)
+def page(kb: KnowledgeBase, menu: Menu, position: int) -> Reply:
+    """Topic ``position`` (1-based, clamped) of a paged menu, with Prev / Next / Menu."""
+    total = len(menu.topics)
     position = min(max(position, 1), total)
-    intent = kb.intents[kb.tips[position - 1]]
+    intent = kb.intents[menu.topics[position - 1]]
     nav: list[Button] = []
     if position > 1:
-        nav.append(Button("◀ Prev", actions.tip(position - 1)))
+        nav.append(Button(kb.text("buttons.prev"), actions.page(menu.id, position - 1)))
     if position < total:
-        nav.append(Button("Next ▶", actions.tip(position + 1)))
+        nav.append(Button(kb.text("buttons.next"), actions.page(menu.id, position + 1)))
     keyboard: tuple[tuple[Button, ...], ...] = (tuple(nav),) if nav else ()
-    more = (Button("More detail", actions.intent("more", intent.id)),) if intent.details else ()
-    keyboard = (*keyboard, (*more, MENU_BUTTON))
+    more = ((Button(kb.text("buttons.more"), actions.intent("more", intent.id)),)
+            if intent.details else ())
+    keyboard = (*keyboard, (*more, menu_button(kb)))
+    refs = source_refs(kb, intent.sources)
     return Reply("tip", intent.answer, title=intent.title, intent_id=intent.id,
-                 sources=source_refs(kb, intent.sources), disclaimer=kb.disclaimer,
-                 buttons=keyboard, footer=f"Tip {position} of {total}")
+                 sources=refs, sources_title=sources_title(kb, refs), disclaimer=kb.disclaimer,
+                 buttons=keyboard, footer=kb.text("tip_position", n=position, total=total))
 
 
-def guidelines_menu(kb: KnowledgeBase) -> Reply:
-    buttons = [Button(kb.intents[g].title, actions.intent("show", g)) for g in kb.guidelines]
-    return Reply("menu", kb.messages["guidelines_intro"],
-                 buttons=(*rows(buttons), (MENU_BUTTON,)))
+def _topic_list(kb: KnowledgeBase, menu: Menu) -> Reply:
+    buttons = [Button(kb.intents[i].title, actions.intent("show", i)) for i in menu.topics]
+    return Reply("menu", kb.text(f"menus.{menu.id}.text"),
+                 buttons=(*rows(buttons), (menu_button(kb),)))
 
 
-def guideline(kb: KnowledgeBase, intent_id: str) -> Reply:
-    back = Button("◀ Back to guidelines", actions.menu("guidelines"))
-    return answer(kb, kb.intents[intent_id], extra=(back,))
+def _sources(kb: KnowledgeBase, menu: Menu) -> Reply:
+    refs = source_refs(kb, kb.sources)
+    return Reply("info", kb.text(f"menus.{menu.id}.text"), sources=refs,
+                 sources_title=sources_title(kb, refs), buttons=((menu_button(kb),),))
 
 
-def about_menu(kb: KnowledgeBase) -> Reply:
-    buttons = [Button(kb.intents[i].title, actions.intent("show", i)) for i in kb.about]
-    return Reply("menu", "About restless legs syndrome:",
-                 buttons=(*rows(buttons), (MENU_BUTTON,)))
+def show(kb: KnowledgeBase, menu_id: str) -> Reply | None:
+    """The menu behind an ``m:<id>`` button, a command or a /start deep link."""
+    menu = kb.menus.get(menu_id)
+    if menu is None:
+        return None
+    if menu.kind == "main":
+        return main_menu(kb)
+    if menu.kind == "pages":
+        return page(kb, menu, 1)
+    if menu.kind == "list":
+        return _topic_list(kb, menu)
+    if menu.kind == "sources":
+        return _sources(kb, menu)
+    return Reply("info", kb.text(f"menus.{menu.id}.text"), buttons=((menu_button(kb),),))
 
 
-def gabapentin_menu(kb: KnowledgeBase) -> Reply:
-    buttons = [Button(kb.intents[i].title, actions.intent("show", i))
-               for i in kb.gabapentin]
-    return Reply("menu", "Gabapentin and RLS: pick a question.",
-                 buttons=(*rows(buttons), (MENU_BUTTON,)))
+def topic(kb: KnowledgeBase, action: TopicAction) -> Reply | None:
+    """An intent's answer or details; from a menu with ``back``, a way back to it."""
+    intent = kb.intents.get(action.intent)
+    if intent is None:
+        return None
+    if action.verb == "more":
+        return details(kb, intent)
+    home = next((m for m in kb.menus.values() if m.back and intent.id in m.topics), None)
+    extra = (Button(kb.text("buttons.back", menu=kb.text(f"menus.{home.id}.name")),
+                    actions.menu(home.id)),) if home else ()
+    return answer(kb, intent, feedback=action.verb == "pick", extra=extra)
 
 
-def sources_list(kb: KnowledgeBase) -> Reply:
-    return Reply("info", kb.messages["sources_intro"], sources=source_refs(kb, kb.sources),
-                 buttons=((MENU_BUTTON,),))
+def feedback(kb: KnowledgeBase, action: FeedbackAction) -> Reply | None:
+    """After a vote: the answer again without its vote row, and a thank-you toast."""
+    intent = kb.intents.get(action.intent)
+    if intent is None:
+        return None
+    return replace(answer(kb, intent), toast=kb.text("feedback_thanks"))
 
 
-def named(kb: KnowledgeBase, name: str) -> Reply | None:
-    """The menu behind an ``m:<name>`` button or a /start deep link."""
-    builders = {
-        "main": lambda: main_menu(kb),
-        "tips": lambda: tip(kb, 1),
-        "guidelines": lambda: guidelines_menu(kb),
-        "about": lambda: about_menu(kb),
-        "gabapentin": lambda: gabapentin_menu(kb),
-        "sources": lambda: sources_list(kb),
-        "ask": lambda: ask_prompt(kb),
-    }
-    builder = builders.get(name)
-    return builder() if builder else None
-
-
-def for_action(kb: KnowledgeBase, action: actions.Action) -> Reply | None:
+def for_action(kb: KnowledgeBase, action: Action) -> Reply | None:
     """What a tapped button shows, for every adapter alike; None for a stale button."""
-    if action.ns == "m":
-        return named(kb, action.verb)
-    if action.ns == "t" and action.arg.isdigit():
-        return tip(kb, int(action.arg))
-    if action.ns == "i" and action.arg in kb.intents:
-        intent = kb.intents[action.arg]
-        if action.verb == "more":
-            return details(kb, intent)
-        if action.arg in kb.guidelines:
-            return guideline(kb, action.arg)
-        return answer(kb, intent, feedback=action.verb == "pick")
-    if action.ns == "f" and action.arg in kb.intents:
-        return Reply("notice", "Thank you for the feedback!", buttons=((MENU_BUTTON,),))
+    match action:
+        case MenuAction(menu=menu_id):
+            return show(kb, menu_id)
+        case PageAction(menu=menu_id, position=position):
+            menu = kb.menus.get(menu_id)
+            return page(kb, menu, position) if menu and menu.kind == "pages" else None
+        case TopicAction():
+            return topic(kb, action)
+        case FeedbackAction():
+            return feedback(kb, action)
     return None
+
+
+def stale(kb: KnowledgeBase) -> Reply:
+    """An old or forged button: a toast saying so and the main menu again."""
+    reply = notice(kb, "stale_button")
+    return replace(reply, toast=reply.text)
+
+
+def command(kb: KnowledgeBase, name: str) -> Command | None:
+    return next((c for c in kb.commands if c.name == name), None)
+
+
+def for_command(kb: KnowledgeBase, cmd: Command) -> Reply | None:
+    """A command that shows data (a menu, an intent, a message); None for a handler's."""
+    if cmd.menu is not None:
+        return show(kb, cmd.menu)
+    if cmd.intent is not None:
+        return topic(kb, TopicAction("show", cmd.intent))
+    if cmd.message is not None:
+        return notice(kb, cmd.message)
+    return None
+
+
+def deep_link(kb: KnowledgeBase, payload: str) -> Reply | None:
+    """``t.me/<bot>?start=<payload>``: a menu id (tips, guidelines, ...) or an intent id.
+
+    Shared links outlive knowledge-base edits, so an unknown payload gives None and the
+    caller falls back to the welcome, never an error.
+    """
+    if payload in kb.intents:
+        return topic(kb, TopicAction("show", payload))
+    return show(kb, payload)

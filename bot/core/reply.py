@@ -39,6 +39,8 @@ class Reply:
     buttons: tuple[tuple[Button, ...], ...] = ()
     intent_id: str | None = None
     footer: str = ""  # e.g. "Tip 3 of 7"
+    sources_title: str = ""  # "Source:" / "Sources:", in the reply's language
+    toast: str = ""  # a short note shown over the chat when a button is tapped
 
     @property
     def all_buttons(self) -> tuple[Button, ...]:

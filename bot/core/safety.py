@@ -8,7 +8,8 @@ neither, so these rules come first.
 Each rule has a name (reported as ``why.rule``), a test and an outcome. The first rule whose
 test passes decides; when none does, the matcher answers freely. The tests read only data:
 the danger concepts found by ``danger.py`` (``knowledge/danger/<lang>.yml``) and the
-patterns of ``knowledge/safety.yml``. A change of wording is a data edit; a change of
+patterns of ``knowledge/safety.yml``; the outcomes name intents by their role
+(``knowledge/roles.yml``), never by id. A change of wording is a data edit; a change of
 policy is an edit to :data:`RULES`, in one place.
 """
 
@@ -21,18 +22,8 @@ from functools import cached_property
 from typing import Literal
 
 from bot.core.danger import Findings
-from bot.core.kb import SafetyRules
+from bot.core.kb import Roles, SafetyRules
 from bot.core.normalize import Normalized
-
-URGENT_INTENT = "urgent_help"
-OTHER_MEDICATIONS = "other_medications"
-OTHER_USES = "gabapentin_other_uses"
-SIDE_EFFECTS = "gabapentin_side_effects"
-
-# With gabapentin and another RLS medicine in one question, these may answer as well as the
-# medicine-topic intents of safety.yml: switching, combining, asking a doctor.
-BOTH_MEDICINES = frozenset({"gabapentin_stopping", SIDE_EFFECTS, "consult_provider",
-                            "gabapentin_enacarbil"})
 
 _GABAPENTIN = re.compile(r"\b(gabapentin|enacarbil)\b")
 
@@ -61,6 +52,7 @@ class Message:
     normalized: Normalized
     findings: Findings
     rules: SafetyRules
+    roles: Roles
 
     @property
     def plain(self) -> str:
@@ -172,13 +164,13 @@ def _someone_else(m: Message) -> bool:
 
 
 def _crisis(m: Message) -> SafetyCheck:
-    return SafetyCheck("urgent", URGENT_INTENT, rule="danger:crisis", tier="crisis",
+    return SafetyCheck("urgent", m.roles.urgent, rule="danger:crisis", tier="crisis",
                        someone_else=_someone_else(m))
 
 
 def _urgent(tier: Tier) -> Callable[[Message], SafetyCheck]:
     def outcome(m: Message) -> SafetyCheck:
-        return SafetyCheck("urgent", URGENT_INTENT, rule=f"danger:{tier}", tier=tier)
+        return SafetyCheck("urgent", m.roles.urgent, rule=f"danger:{tier}", tier=tier)
     return outcome
 
 
@@ -193,7 +185,8 @@ def _about_a_risk(m: Message) -> bool:
 def _risk_answer(m: Message) -> SafetyCheck:
     line: Literal["crisis", "emergency"] = (
         "crisis" if m.findings.seen("crisis") else "emergency")
-    return m.narrow(m.rules.risk_intents, "about_risk", default=SIDE_EFFECTS, risk_line=line)
+    return m.narrow(m.rules.risk_intents, "about_risk", default=m.roles.side_effects,
+                    risk_line=line)
 
 
 # --------------------------------------------------------------------------- routing
@@ -205,8 +198,8 @@ def _pregnancy(m: Message) -> bool:
 
 def _pregnancy_outcome(m: Message) -> SafetyCheck:
     if m.rules.pregnancy_medicine.search(m.canonical) and "selfcare" not in m.canonical:
-        return m.route("consult_provider", "pregnancy_medicine")
-    return m.narrow(m.rules.pregnancy_intents, "pregnancy", default="selfcare_overview")
+        return m.route(m.roles.provider, "pregnancy_medicine")
+    return m.narrow(m.rules.pregnancy_intents, "pregnancy", default=m.roles.selfcare)
 
 
 def _other_use(m: Message) -> bool:
@@ -233,7 +226,7 @@ def _no_topic_word(m: Message) -> bool:
 def _no_topic_outcome(m: Message) -> SafetyCheck:
     if m.rules.dose_amount.search(m.plain):
         # "can i take 2 of my 300mg": in this bot, a dose question (answered without one).
-        return SafetyCheck("route", "gabapentin_dosage", rule="dose_amount",
+        return SafetyCheck("route", m.roles.dose, rule="dose_amount",
                            dose_question=True)
     if m.rules.weak_anchor.search(m.canonical):
         return SafetyCheck("weak", rule="weak_topic_word", dose_question=m.dose_question)
@@ -254,10 +247,10 @@ def _another_medicine_outcome(m: Message) -> SafetyCheck:
     name = m.specific_medicine or m.general_medicine
     if m.medicine_topic:
         return m.narrow(m.rules.medicine_topic_intents, f"other_medicine_topic:{name}",
-                        default=OTHER_MEDICATIONS)
+                        default=m.roles.other_medicines)
     # Another RLS medicine: the other-medications answer says what the guidelines say about
     # it; never a gabapentin answer that was not written for it.
-    return m.route(OTHER_MEDICATIONS, f"other_medicine:{name}")
+    return m.route(m.roles.other_medicines, f"other_medicine:{name}")
 
 
 def _medicine_not_rls(m: Message) -> bool:
@@ -285,12 +278,14 @@ RULES: tuple[Rule, ...] = (
     # Never small talk or "no topic word".
     Rule("about_risk", _about_a_risk, _risk_answer),
     Rule("pregnancy", _pregnancy, _pregnancy_outcome),
-    Rule("other_use", _other_use, lambda m: m.route(OTHER_USES, "other_use")),
+    Rule("other_use", _other_use, lambda m: m.route(m.roles.other_uses, "other_use")),
     Rule("interaction", _interaction,
          lambda m: m.narrow(m.rules.interaction_intents, "interaction")),
-    # Gabapentin next to another RLS medicine, asked as a choice between them.
-    Rule("gabapentin_and_another", _gabapentin_and_another,
-         lambda m: m.narrow(m.rules.medicine_topic_intents | BOTH_MEDICINES,
+    # Gabapentin next to another RLS medicine, asked as a choice between them: the
+    # medicine-topic intents of safety.yml or the both_medicines role (switching, combining,
+    # asking a doctor).
+    Rule("both_medicines", _gabapentin_and_another,
+         lambda m: m.narrow(m.rules.medicine_topic_intents | frozenset(m.roles.both_medicines),
                             f"gabapentin_and:{m.specific_medicine}")),
     Rule("no_topic_word", _no_topic_word, _no_topic_outcome),
     Rule("not_rls", _not_rls, lambda m: m.route(None, "not_rls")),
@@ -306,9 +301,10 @@ RULES: tuple[Rule, ...] = (
 )
 
 
-def check(normalized: Normalized, findings: Findings, rules: SafetyRules) -> SafetyCheck:
+def check(normalized: Normalized, findings: Findings, rules: SafetyRules,
+          roles: Roles) -> SafetyCheck:
     """The outcome of the first rule that applies; otherwise the matcher decides freely."""
-    message = Message(normalized, findings, rules)
+    message = Message(normalized, findings, rules, roles)
     for rule in RULES:
         if rule.test(message):
             return rule.outcome(message)

@@ -10,32 +10,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import MutableMapping
 from pathlib import Path
-from typing import Any, cast
 
 from telegram import Update
 from telegram.constants import ChatType
 
-from bot.config import Settings
 from bot.core.engine import Engine
 from bot.core.kb import KnowledgeBaseError, load_knowledge_base
 from bot.core.reply import Reply
-from bot.handlers.common import ENGINE_KEY, Context, engine_of, send
-from bot.handlers.curation import store_of
+from bot.handlers.common import BotData, Context, engine_of, send
 from bot.handlers.menus import on_unknown_command
 from bot.store import format_report
 
 logger = logging.getLogger(__name__)
 
-SETTINGS_KEY = "settings"
 STATS_DAYS = 7
 
 
 def is_admin(update: Update, context: Context) -> bool:
-    settings = cast(Settings | None, context.bot_data.get(SETTINGS_KEY))
     user = update.effective_user
-    return bool(settings and user and user.id in settings.admin_user_ids)
+    return bool(user and user.id in context.bot_data.settings.admin_user_ids)
 
 
 async def as_unknown(update: Update, context: Context) -> None:
@@ -45,18 +39,17 @@ async def as_unknown(update: Update, context: Context) -> None:
         await on_unknown_command(update, context)
 
 
-async def reload_knowledge(bot_data: MutableMapping[Any, Any],
+async def reload_knowledge(bot_data: BotData,
                            directory: Path | None = None) -> KnowledgeBaseError | None:
     """Load, validate and index off the event loop, then swap; the problems, or None."""
-    current: Engine = bot_data[ENGINE_KEY]
-    folder = directory or current.kb.directory
+    folder = directory or bot_data.engine.kb.directory
     try:
         engine = await asyncio.to_thread(lambda: Engine(load_knowledge_base(folder)))
     except KnowledgeBaseError as exc:
         logger.warning("reload refused, the old knowledge base keeps serving: %d problem(s)",
                        len(exc.problems))
         return exc
-    bot_data[ENGINE_KEY] = engine  # one assignment: updates in flight keep the old engine
+    bot_data.engine = engine  # one assignment: updates in flight keep the old engine
     logger.info("knowledge base reloaded from %s: %d intents", folder, len(engine.kb.intents))
     return None
 
@@ -69,9 +62,9 @@ async def on_reload(update: Update, context: Context) -> None:
     if problem is None:
         kb = engine_of(context).kb
         examples = sum(len(i.examples) for i in kb.intents.values())
-        text = f"Reloaded: {len(kb.intents)} intents, {examples} examples."
+        text = kb.text("reload_done", intents=len(kb.intents), examples=examples)
     else:
-        text = f"Reload refused; the previous knowledge base is still answering.\n\n{problem}"
+        text = engine_of(context).kb.text("reload_refused", problems=problem)
     await send(update, Reply("notice", text))
 
 
@@ -79,9 +72,9 @@ async def on_stats(update: Update, context: Context) -> None:
     if not is_admin(update, context):
         await as_unknown(update, context)
         return
-    store = store_of(context)
+    store = context.bot_data.usage.store
     if store is None:
-        text = "Counting is off (STORE_PATH=off)."
+        text = engine_of(context).kb.text("stats_off")
     else:
         report = await asyncio.to_thread(store.report, STATS_DAYS)
         text = format_report(report)

@@ -12,25 +12,43 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from functools import partial
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 from telegram import CallbackQuery, Message, MessageEntity, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, NetworkError
-from telegram.ext import CallbackContext, ExtBot, filters
+from telegram.ext import CallbackContext, ContextTypes, ExtBot, filters
 
+from bot.config import Settings
 from bot.core.engine import Engine
 from bot.core.kb import KnowledgeBase
 from bot.core.reply import Reply
 from bot.render import render
+from bot.usage import Usage
+
+if TYPE_CHECKING:
+    from bot.handlers.guard import FloodGuard
 
 logger = logging.getLogger(__name__)
 
-ENGINE_KEY = "engine"
-"""``bot_data`` key of the core :class:`Engine`: the one service handlers reach for."""
+class BotData:
+    """The services handlers use, typed: PTB creates one per application
+    (``ContextTypes(bot_data=BotData)``) and ``build_application`` fills it in.
 
-Context = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]
+    ``engine`` is swapped whole by /reload (one assignment: updates in flight keep the old
+    one); ``usage`` owns the store and is started and stopped by post_init/post_shutdown.
+    """
+
+    engine: Engine
+    settings: Settings
+    usage: Usage
+    flood: FloodGuard
+    install_signals: bool = False  # set by run_bot only: tests must not own process signals
+
+
+Context = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]
+CONTEXT_TYPES = ContextTypes(bot_data=BotData)  # the default CallbackContext, typed as Context
 
 T = TypeVar("T")
 
@@ -40,7 +58,7 @@ three attempts, 1.5 s of waiting at most. Read at call time, so tests can set ze
 
 
 def engine_of(context: Context) -> Engine:
-    return cast(Engine, context.bot_data[ENGINE_KEY])
+    return context.bot_data.engine
 
 
 def kb_of(context: Context) -> KnowledgeBase:
@@ -189,6 +207,16 @@ async def edit(update: Update, reply: Reply) -> None:
         for text, markup in messages[1:]:
             await with_retries(partial(message.reply_text, text, reply_markup=markup),
                                "sendMessage")
+
+
+async def show_tap(update: Update, reply: Reply) -> None:
+    """A tap's reply: stop the spinner (with the reply's toast, if any), then edit the
+    message in place."""
+    query = update.callback_query
+    if query is None:
+        return
+    await answer_query(query, reply.toast or None)
+    await edit(update, reply)
 
 
 async def answer_query(query: CallbackQuery, text: str | None = None) -> None:

@@ -1,43 +1,24 @@
-"""What teaches the curators: /suggest, counts of answers and taps. No user ids, no text.
+"""/suggest: a question the bot missed, sent by choice to the curators. No user id.
 
-The store (``bot/store.py``) is optional: without one (tests, ``STORE_PATH=off``) every
-function here is a no-op and /suggest says suggestions are not collected.
+Without a store (tests, ``STORE_PATH=off``) /suggest says suggestions are not collected.
 """
 
 from __future__ import annotations
 
-from typing import cast
-
 from telegram import Update
 
 from bot.core.reply import Reply
-from bot.handlers.common import Context, send
-from bot.store import Store
-
-STORE_KEY = "store"
-"""``bot_data`` key of the :class:`Store`, or None when counting is off."""
-
-SUGGEST_USAGE = ("Send a question I could not answer to the people who write my answers: "
-                 "/suggest followed by your question, e.g.\n/suggest can gabapentin cause "
-                 "vivid dreams\nIt is stored without your name or user id and deleted after "
-                 "a while.")
-SUGGEST_THANKS = ("Thank you! Your question was passed to the curators without your name or "
-                  "user id.")
-SUGGEST_OFF = "Suggestions are not being collected at the moment. Thank you all the same!"
-
-
-def store_of(context: Context) -> Store | None:
-    return cast(Store | None, context.bot_data.get(STORE_KEY))
+from bot.handlers.common import Context, kb_of, send
 
 
 async def on_suggest(update: Update, context: Context) -> None:
-    store = store_of(context)
+    usage = context.bot_data.usage
     text = " ".join(context.args or ())
-    if store is None:
-        reply = SUGGEST_OFF
+    if not usage.collecting:
+        key = "suggest_off"
     elif not text.strip():
-        reply = SUGGEST_USAGE
+        key = "suggest_usage"
     else:
-        store.add_suggestion(text)
-        reply = SUGGEST_THANKS
-    await send(update, Reply("notice", reply))
+        usage.suggested(text)
+        key = "suggest_thanks"
+    await send(update, Reply("notice", kb_of(context).text(key)))

@@ -12,8 +12,6 @@ from telegram import Update
 
 from bot.core import compose
 from bot.handlers.common import Context, engine_of, question_of, send
-from bot.handlers.curation import store_of
-from bot.store import record_decision
 from bot.updates import note
 
 logger = logging.getLogger(__name__)
@@ -24,15 +22,14 @@ async def on_text(update: Update, context: Context) -> None:
     if message is None:
         return
     engine = engine_of(context)
-    store = store_of(context)
+    usage = context.bot_data.usage
     user = update.effective_user
-    result = engine.ask(question_of(message), feedback=store is not None,
+    result = engine.ask(question_of(message), feedback=usage.collecting,
                         language_hint=user.language_code if user else None)
     decision = result.decision
     # What was decided, never what was asked: /privacy promises no message text is kept.
     note(intent=decision.intent_id, decision=decision.kind)
-    record_decision(store, decision.kind, decision.intent_id,
-                    tuple(c.intent_id for c in decision.candidates))
+    usage.answered(result)
     if result.truncated and result.reply.kind != "urgent":
         await send(update, compose.notice(engine.kb, "too_long", with_menu=False))
     await send(update, result.reply)

@@ -89,7 +89,7 @@ class FloodGuard:
             logger.info("flood guard: user over %s updates in %ss", self.window.limit,
                         self.window.seconds)
             if query is not None:
-                await answer_query(query, kb_of(context).messages["flood"])
+                await answer_query(query, kb_of(context).text("flood"))
             else:
                 await send(update, compose.notice(kb_of(context), "flood", with_menu=False))
         elif query is not None:

@@ -27,14 +27,6 @@ from bot.render import inline_html, shorten
 CACHE_SECONDS = 10
 MAX_RESULTS = 5
 DESCRIPTION_CHARS = 100
-POPULAR = (
-    "gabapentin_efficacy", "gabapentin_side_effects", "gabapentin_enacarbil",
-    "rls_overview", "selfcare_overview", "guidelines_overview",
-)
-"""Shown for an empty query, before the person has typed anything. Ids missing from the
-knowledge base are skipped, so an edit there cannot break inline mode."""
-OPEN_CHAT = InlineQueryResultsButton(text="Open the menu in a private chat",
-                                     start_parameter="main")
 
 
 def article(kb: KnowledgeBase, reply: Reply) -> InlineQueryResultArticle:
@@ -54,8 +46,8 @@ def replies_for(kb: KnowledgeBase, engine_reply: Reply | None,
                 candidates: tuple[str, ...]) -> list[Reply]:
     """The answer (or the did-you-mean candidates' answers), best first, no duplicates."""
     if engine_reply is None:
-        ids = [i for i in POPULAR if i in kb.intents]
-        return [compose.answer(kb, kb.intents[i]) for i in ids]
+        # The "popular" role: shown before the person has typed anything.
+        return [compose.answer(kb, kb.intents[i]) for i in kb.roles.popular]
     if engine_reply.kind == "urgent":
         return [engine_reply]
     replies = [engine_reply] if engine_reply.kind == "answer" else []
@@ -77,4 +69,9 @@ async def on_inline(update: Update, context: Context) -> None:
     replies = replies_for(engine.kb, result.reply if result else None, candidates)
     articles = [article(engine.kb, r) for r in replies]
     await with_retries(partial(inline_query.answer, articles, cache_time=CACHE_SECONDS,
-                               is_personal=True, button=OPEN_CHAT), "answerInlineQuery")
+                               is_personal=True, button=open_chat(engine.kb)),
+                       "answerInlineQuery")
+
+
+def open_chat(kb: KnowledgeBase) -> InlineQueryResultsButton:
+    return InlineQueryResultsButton(text=kb.text("buttons.open_chat"), start_parameter="main")

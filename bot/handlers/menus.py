@@ -1,42 +1,34 @@
-"""/menu, /tips, /guidelines, /sources and every inline-keyboard tap.
+"""Menu buttons (``m:<menu>``), paged menus (``p:<menu>:<n>``), commands from the registry,
+and stale buttons.
 
-A tap is answered at once (the spinner stops), decoded by the core's codec, and the menu
-message is edited in place, so browsing tips does not flood the chat. Buttons can be days
-old or forged; anything the codec or the menus no longer know gets a polite toast and a
-fresh main menu.
+Each button family has its own ``CallbackQueryHandler`` whose pattern is the family's own
+(:mod:`bot.core.actions`); a tap no family claims is an old or forged button and gets a
+toast and a fresh main menu. Commands that only show data (a menu, an intent, a message)
+share :func:`on_command`; what each one shows is ``knowledge/menus.yml``.
 """
 
 from __future__ import annotations
 
-import contextlib
-from functools import partial
+from telegram import Update
 
-from telegram import CallbackQuery, Update
-from telegram.error import TelegramError
-
-from bot.core import actions, compose, menus
-from bot.core.reply import Reply
-from bot.handlers.common import Context, answer_query, edit, kb_of, send, with_retries
-from bot.handlers.curation import store_of
-from bot.render import render
-from bot.store import record_action
+from bot.core import menus
+from bot.core.actions import Action, MenuAction, PageAction
+from bot.handlers.common import Context, answer_query, kb_of, send, show_tap
 from bot.updates import note
 
 
-async def on_menu(update: Update, context: Context) -> None:
-    await send(update, menus.main_menu(kb_of(context)))
+def command_name(update: Update) -> str:
+    """``/tips@rlsbot args`` -> ``tips``."""
+    message = update.effective_message
+    text = message.text if message is not None and message.text else ""
+    return text.split(maxsplit=1)[0].lstrip("/").split("@", 1)[0].lower() if text else ""
 
 
-async def on_tips(update: Update, context: Context) -> None:
-    await send(update, menus.tip(kb_of(context), 1))
-
-
-async def on_guidelines(update: Update, context: Context) -> None:
-    await send(update, menus.guidelines_menu(kb_of(context)))
-
-
-async def on_sources(update: Update, context: Context) -> None:
-    await send(update, menus.sources_list(kb_of(context)))
+async def on_command(update: Update, context: Context) -> None:
+    kb = kb_of(context)
+    cmd = menus.command(kb, command_name(update))
+    reply = menus.for_command(kb, cmd) if cmd is not None else None
+    await send(update, reply or menus.main_menu(kb))
 
 
 async def on_unknown_command(update: Update, context: Context) -> None:
@@ -44,32 +36,33 @@ async def on_unknown_command(update: Update, context: Context) -> None:
     await send(update, menus.main_menu(kb_of(context)))
 
 
-async def on_button(update: Update, context: Context) -> None:
+async def tapped(update: Update, context: Context, action: Action | None) -> None:
+    """What every family's handler does: core reply, usage, log note, toast and edit."""
+    kb = kb_of(context)
+    reply = menus.for_action(kb, action) if action is not None else None
+    if reply is None or action is None:
+        await on_stale_button(update, context)
+        return
+    note(intent=reply.intent_id, decision=type(action).__name__)
+    context.bot_data.usage.tapped(action)
+    await show_tap(update, reply)
+
+
+async def on_menu_button(update: Update, context: Context) -> None:
+    query = update.callback_query
+    await tapped(update, context, MenuAction.unpack(query.data if query else None))
+
+
+async def on_page_button(update: Update, context: Context) -> None:
+    query = update.callback_query
+    await tapped(update, context, PageAction.unpack(query.data if query else None))
+
+
+async def on_stale_button(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None:
         return
-    kb = kb_of(context)
-    action = actions.decode(query.data)
-    reply = menus.for_action(kb, action) if action else None
-    if action is not None and reply is not None:
-        note(intent=reply.intent_id or action.arg or None, decision=f"{action.ns}:{action.verb}")
-        record_action(store_of(context), action.ns, action.verb, action.arg)
-    if reply is None:  # stale or forged button
-        note(decision="stale_button")
-        await answer_query(query, kb.messages["stale_button"])
-        await send(update, compose.notice(kb, "stale_button"))
-    elif reply.kind == "notice":  # "thanks for the feedback": a toast, keep the answer
-        await answer_query(query, reply.text)
-        if action is not None and action.ns == "f":
-            await drop_feedback_buttons(query, compose.answer(kb, kb.intents[action.arg]))
-    else:
-        await answer_query(query)
-        await edit(update, reply)
-
-
-async def drop_feedback_buttons(query: CallbackQuery, answer: Reply) -> None:
-    """After a 👍/👎, show the answer's keyboard without the vote row: one answer, one vote."""
-    # Too old to edit, or already edited: the vote still counted.
-    with contextlib.suppress(TelegramError):
-        await with_retries(partial(query.edit_message_reply_markup, render(answer).keyboard),
-                           "editMessageReplyMarkup")
+    reply = menus.stale(kb_of(context))
+    note(decision="stale_button")
+    await answer_query(query, reply.toast)
+    await send(update, reply)

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from bot.core import actions, compose, menus
+from bot.core.actions import TopicAction
 from bot.core.engine import Engine
-from bot.core.kb import KnowledgeBase
+from bot.core.kb import KnowledgeBase, Menu
 from bot.core.matcher import Candidate
 from bot.core.reply import Reply
 from tests.conftest import REPO_ROOT
@@ -148,7 +149,7 @@ def test_suggest_reply_offers_each_candidate(kb: KnowledgeBase) -> None:
 def test_fallback_offers_the_main_menu(kb: KnowledgeBase, key: str) -> None:
     reply = compose.fallback(kb, key)
     assert reply.text == kb.messages[key]
-    assert datas(reply) == [actions.menu(name) for _, name in compose.MAIN_MENU]
+    assert datas(reply) == [actions.menu(name) for row in kb.menus["main"].rows for name in row]
 
 
 # ------------------------------------------------------------------------------ menus
@@ -156,37 +157,57 @@ def test_fallback_offers_the_main_menu(kb: KnowledgeBase, key: str) -> None:
 
 def test_main_menu_has_six_buttons(kb: KnowledgeBase) -> None:
     reply = menus.main_menu(kb)
-    assert reply.text == kb.messages["menu"]
+    assert reply.text == kb.messages["menus.main.text"]
     assert datas(reply) == ["m:ask", "m:gabapentin", "m:tips", "m:guidelines", "m:about",
                             "m:sources"]
     assert menus.main_menu(kb, welcome=True).text == kb.messages["welcome"]
 
 
+def tips(kb: KnowledgeBase) -> Menu:
+    return kb.menus["tips"]
+
+
+def tip(kb: KnowledgeBase, n: int) -> Reply:
+    return menus.page(kb, tips(kb), n)
+
+
+def topic(kb: KnowledgeBase, intent_id: str) -> Reply:
+    reply = menus.topic(kb, TopicAction("show", intent_id))
+    assert reply is not None
+    return reply
+
+
+def shown_menu(kb: KnowledgeBase, menu_id: str) -> Reply:
+    reply = menus.show(kb, menu_id)
+    assert reply is not None
+    return reply
+
+
 @pytest.mark.parametrize("n", range(1, 8))
 def test_tips_page_through_seven(kb: KnowledgeBase, n: int) -> None:
-    assert len(kb.tips) == 7
-    reply = menus.tip(kb, n)
+    assert len(tips(kb).topics) == 7
+    reply = tip(kb, n)
     assert reply.footer == f"Tip {n} of 7"
-    assert reply.intent_id == kb.tips[n - 1]
-    assert reply.text == kb.intents[kb.tips[n - 1]].answer
+    assert reply.intent_id == tips(kb).topics[n - 1]
+    assert reply.text == kb.intents[tips(kb).topics[n - 1]].answer
     assert_cited(reply, kb)
     data = datas(reply)
-    assert (f"t:show:{n - 1}" in data) == (n > 1)
-    assert (f"t:show:{n + 1}" in data) == (n < 7)
+    assert (f"p:tips:{n - 1}" in data) == (n > 1)
+    assert (f"p:tips:{n + 1}" in data) == (n < 7)
     assert data[-1] == "m:main"
     labels = [b.label for b in reply.all_buttons]
-    assert ("◀ Prev" in labels) == (n > 1)
-    assert ("Next ▶" in labels) == (n < 7)
+    assert (kb.messages["buttons.prev"] in labels) == (n > 1)
+    assert (kb.messages["buttons.next"] in labels) == (n < 7)
 
 
 @pytest.mark.parametrize(("asked", "shown"), [(0, 1), (-3, 1), (8, 7), (10**9, 7)])
 def test_tip_position_is_clamped(kb: KnowledgeBase, asked: int, shown: int) -> None:
-    assert menus.tip(kb, asked).footer == f"Tip {shown} of 7"
+    assert tip(kb, asked).footer == f"Tip {shown} of 7"
 
 
 def test_guidelines_menu_lists_the_three_bodies(kb: KnowledgeBase) -> None:
-    reply = menus.guidelines_menu(kb)
-    assert reply.text == kb.messages["guidelines_intro"]
+    reply = shown_menu(kb, "guidelines")
+    assert reply.text == kb.messages["menus.guidelines.text"]
     labels = " ".join(b.label for b in reply.all_buttons)
     for body in ("AASM", "EFNS", "IRLSSG"):
         assert body in labels
@@ -196,41 +217,42 @@ def test_guidelines_menu_lists_the_three_bodies(kb: KnowledgeBase) -> None:
 @pytest.mark.parametrize("intent_id", list(GUIDELINE_BODIES))
 def test_each_guideline_names_its_body_and_years(kb: KnowledgeBase, intent_id: str) -> None:
     body, years = GUIDELINE_BODIES[intent_id]
-    reply = menus.guideline(kb, intent_id)
+    reply = topic(kb, intent_id)
     assert body in reply.text
     for year in years:
         assert year in reply.text
         assert any(ref.label.endswith(year) for ref in reply.sources), (year, reply.sources)
-    assert "m:guidelines" in datas(reply)
+    assert "m:guidelines" in datas(reply)  # the guidelines menu has "back: true"
     assert_cited(reply, kb)
 
 
 def test_guidelines_overview_names_all_three(kb: KnowledgeBase) -> None:
-    text = menus.guideline(kb, "guidelines_overview").text
+    text = topic(kb, "guidelines_overview").text
     for body in ("AASM", "EFNS", "IRLSSG"):
         assert body in text
 
 
 def test_about_and_sources_menus(kb: KnowledgeBase) -> None:
-    about = menus.about_menu(kb)
-    assert datas(about) == [f"i:show:{i}" for i in kb.about] + ["m:main"]
-    sources = menus.sources_list(kb)
-    assert sources.text == kb.messages["sources_intro"]
+    about = shown_menu(kb, "about")
+    assert datas(about) == [f"i:show:{i}" for i in kb.menus["about"].topics] + ["m:main"]
+    sources = shown_menu(kb, "sources")
+    assert sources.text == kb.messages["menus.sources.text"]
     assert len(sources.sources) == len(kb.sources)
 
 
 def test_stale_or_unknown_actions_give_none(kb: KnowledgeBase) -> None:
     for data in ("i:show:retired_intent", "i:more:retired_intent", "f:up:retired_intent",
-                 "t:show:", "m:tips:extra:parts"):
+                 "p:tips:", "m:tips:extra:parts", "m:retired_menu", "p:about:2"):
         action = actions.decode(data)
         assert action is None or menus.for_action(kb, action) is None, data
 
 
-def test_feedback_is_thanked(kb: KnowledgeBase) -> None:
+def test_feedback_is_thanked_with_a_toast_and_drops_the_vote_row(kb: KnowledgeBase) -> None:
     action = actions.decode("f:up:gabapentin_efficacy")
     assert action is not None
     reply = menus.for_action(kb, action)
-    assert reply is not None and reply.kind == "notice"
+    assert reply is not None and reply.toast == kb.messages["feedback_thanks"]
+    assert not any(d.startswith("f:") for d in datas(reply))
 
 
 def test_pick_gives_the_answer_with_feedback(kb: KnowledgeBase) -> None:
@@ -266,8 +288,8 @@ def test_every_reachable_button_leads_somewhere(kb: KnowledgeBase) -> None:
             if target.intent_id:
                 shown.add(target.intent_id)
             queue.append(target)
-    assert {"m:main", "m:tips", "m:guidelines", "m:about", "m:sources", "m:ask"} <= seen
-    assert {f"t:show:{n}" for n in range(1, 8)} <= seen
+    assert {f"m:{menu_id}" for menu_id in kb.menus} <= seen
+    assert {f"p:tips:{n}" for n in range(1, 8)} <= seen
     assert shown == set(kb.intents)
 
 
@@ -275,48 +297,55 @@ def test_every_reachable_button_leads_somewhere(kb: KnowledgeBase) -> None:
 
 
 @pytest.mark.parametrize(("data", "action"), [
-    ("m:main", actions.Action("m", "main")),
-    ("t:show:3", actions.Action("t", "show", "3")),
-    ("i:more:gabapentin_efficacy", actions.Action("i", "more", "gabapentin_efficacy")),
-    ("f:down:rls_sleep", actions.Action("f", "down", "rls_sleep")),
+    ("m:main", actions.MenuAction("main")),
+    ("p:tips:3", actions.PageAction("tips", 3)),
+    ("i:more:gabapentin_efficacy", actions.TopicAction("more", "gabapentin_efficacy")),
+    ("f:down:rls_sleep", actions.FeedbackAction("down", "rls_sleep")),
 ])
 def test_action_codec_round_trips(data: str, action: actions.Action) -> None:
     assert actions.decode(data) == action
-    assert action.encode() == data
+    assert type(action).unpack(data) == action
+    assert action.pack() == data
+
+
+def test_each_family_claims_only_its_own_data() -> None:
+    """What lets each Telegram handler register on its family's pattern alone."""
+    samples = {actions.MenuAction: "m:tips", actions.PageAction: "p:tips:2",
+               actions.TopicAction: "i:show:rls_overview",
+               actions.FeedbackAction: "f:up:rls_overview"}
+    for family in actions.FAMILIES:
+        for other, data in samples.items():
+            assert bool(family.PATTERN.match(data)) == (family is other), (family, data)
 
 
 def test_builders_round_trip_for_every_intent(kb: KnowledgeBase) -> None:
+    verbs: tuple[actions.TopicVerb, ...] = ("show", "more", "pick")
     for iid in kb.intents:
-        for verb in ("show", "more", "pick"):
+        for verb in verbs:
             decoded = actions.decode(actions.intent(verb, iid))
-            assert decoded == actions.Action("i", verb, iid)
-    for name in actions.SCHEMA["m"]:
-        assert actions.decode(actions.menu(name)) == actions.Action("m", name)
-    assert actions.decode(actions.tip(7)) == actions.Action("t", "show", "7")
-    assert actions.decode(actions.feedback("up", "x")) == actions.Action("f", "up", "x")
+            assert decoded == actions.TopicAction(verb, iid)
+    for name in kb.menus:
+        assert actions.decode(actions.menu(name)) == actions.MenuAction(name)
+    assert actions.decode(actions.page("tips", 7)) == actions.PageAction("tips", 7)
+    assert actions.decode(actions.feedback("up", "x")) == actions.FeedbackAction("up", "x")
 
 
 @pytest.mark.parametrize("data", [
-    None, "", ":", "m", "m:", "garbage", "x:main", "z:show:1", "m:nowhere", "i:delete:x",
-    "i:show:bad id", "i:show:a;b", "i:show:../../etc", "t:show:-1", "M:MAIN",
-    "i:show:" + "a" * 60, "m:main" + " " * 60,
+    None, "", ":", "m", "m:", "garbage", "x:main", "z:show:1", "i:delete:x",
+    "i:show:bad id", "i:show:a;b", "i:show:../../etc", "p:tips:-1", "M:MAIN",
+    "i:show:" + "a" * 60, "m:main" + " " * 60, "p:tips:²", "p:tips:1234",
 ])
 def test_action_codec_rejects_garbage(data: str | None) -> None:
     assert actions.decode(data) is None
 
 
-def test_encode_refuses_more_than_64_bytes() -> None:
+def test_pack_refuses_more_than_64_bytes() -> None:
     with pytest.raises(ValueError, match="64 bytes"):
         actions.intent("show", "a" * 60)
     # bytes, not characters
-    assert len(actions.Action("i", "show", "a" * 57).encode()) == 64
+    assert len(actions.TopicAction("show", "a" * 57).pack()) == 64
     with pytest.raises(ValueError):
-        actions.Action("i", "show", "é" * 29).encode()
-
-
-def test_forged_unicode_digit_is_stale_not_a_crash(kb: KnowledgeBase) -> None:
-    action = actions.decode("t:show:²")
-    assert action is None or menus.for_action(kb, action) is not None
+        actions.TopicAction("show", "é" * 29).pack()
 
 
 # ------------------------------------------------------------------------------ layering

@@ -87,7 +87,7 @@ def outcome(expect: list[str | None], predicted: str | None,
 
 
 def test_metrics_on_a_hand_made_report() -> None:
-    report = Report([
+    report = Report(urgent_intent="urgent_help", outcomes=[
         outcome(["gabapentin_efficacy"], "gabapentin_efficacy"),                 # right
         outcome(["gabapentin_long_term", "gabapentin_side_effects"],
                 "gabapentin_side_effects"),                                      # right (alt)

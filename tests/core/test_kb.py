@@ -8,6 +8,7 @@ checks the Problem the loader reports for it.
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,10 +18,12 @@ import yaml
 
 from bot.core.kb import (
     DOSE_PATTERN,
+    LIST_ROLES,
     MAX_ID_LENGTH,
     MAX_TITLE_LENGTH,
     MIN_EXAMPLES,
     REQUIRED_MESSAGES,
+    SINGLE_ROLES,
     KnowledgeBase,
     KnowledgeBaseError,
     Problem,
@@ -30,6 +33,7 @@ from tests.conftest import FIXTURE_KB, KNOWLEDGE_DIR
 
 GABAPENTIN = "intents/gabapentin.yml"
 CONVERSATION = "intents/conversation.yml"
+EN = "messages/en.yml"
 TEN_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 
 # ------------------------------------------------------------------------------ helpers
@@ -111,7 +115,7 @@ def test_real_knowledge_base_loads(kb: KnowledgeBase) -> None:
     assert kb.directory == KNOWLEDGE_DIR
     assert len(kb.intents) >= 39
     assert kb.disclaimer
-    assert kb.tips and kb.guidelines and kb.about
+    assert all(m.topics for m in kb.menus.values() if m.kind in ("list", "pages"))
 
 
 def test_taxonomy_parser_finds_every_documented_id() -> None:
@@ -133,7 +137,7 @@ def test_no_dose_amount_anywhere_the_bot_speaks(kb: KnowledgeBase) -> None:
         for key in ("title", "answer", "details")
         if (match := DOSE_PATTERN.search(getattr(intent, key)))
     ]
-    offending += [("meta.yml", key, m.group(0)) for key, text in kb.messages.items()
+    offending += [(EN, key, m.group(0)) for key, text in kb.messages.items()
                   if (m := DOSE_PATTERN.search(text))]
     assert not DOSE_PATTERN.search(kb.disclaimer)
     assert not offending
@@ -205,7 +209,7 @@ def test_fixture_knowledge_base_loads(fixture_kb: KnowledgeBase) -> None:
     assert fixture_kb.intents["gabapentin_efficacy"].file == GABAPENTIN
     assert fixture_kb.sources["web_page"].label == "Mayo Clinic: Restless legs syndrome (web page)"
     assert fixture_kb.matching.answer_threshold == 62
-    assert fixture_kb.tips == ("gabapentin_side_effects",)
+    assert fixture_kb.menus["tips"].topics == ("gabapentin_side_effects",)
     assert fixture_kb.normalizer.normalize("Neurontin restless legs").canonical == (
         "gabapentin rls")
 
@@ -319,10 +323,24 @@ CASES: list[Case] = [
      lambda d: d.update(conversation_intents=["greeting", "smalltalk"]),
      "safety.yml", None, "conversation_intents", "unknown intent id 'smalltalk'"),
     ("menus referencing an unknown intent", "menus.yml",
-     lambda d: d["tips"].append("selfcare_yoga"),
-     "menus.yml", None, "tips", "unknown intent id 'selfcare_yoga'"),
-    ("empty menu", "menus.yml", lambda d: d.update(guidelines=[]),
-     "menus.yml", None, "guidelines", "at least one intent id"),
+     lambda d: d["menus"]["tips"]["topics"].append("selfcare_yoga"),
+     "menus.yml", None, "menus.tips.topics", "unknown intent id 'selfcare_yoga'"),
+    ("empty menu", "menus.yml", lambda d: d["menus"]["guidelines"].update(topics=[]),
+     "menus.yml", None, "menus.guidelines.topics", "at least one intent id"),
+    ("unknown menu kind", "menus.yml", lambda d: d["menus"]["about"].update(kind="carousel"),
+     "menus.yml", None, "menus.about.kind", "must be one of"),
+    ("main menu naming an unknown menu", "menus.yml",
+     lambda d: d["menus"]["main"]["rows"].append(["faq"]),
+     "menus.yml", None, "menus.main.rows", "unknown menu 'faq'"),
+    ("command showing an unknown menu", "menus.yml",
+     lambda d: d["commands"][2].update(menu="faq"),
+     "menus.yml", None, "commands.menu.menu", "unknown menu 'faq'"),
+    ("command with an unknown handler", "menus.yml",
+     lambda d: d["commands"][0].update(handler="faq"),
+     "menus.yml", None, "commands.start.handler", "unknown handler 'faq'"),
+    ("command showing two things", "menus.yml",
+     lambda d: d["commands"][2].update(intent="greeting"),
+     "menus.yml", None, "commands.menu", "exactly one of"),
     ("threshold not a number", "meta.yml",
      lambda d: d["matching"].update(answer_threshold="high"),
      "meta.yml", None, "matching.answer_threshold", "number from 0 to 100"),
@@ -334,13 +352,32 @@ CASES: list[Case] = [
     ("suggest above answer threshold", "meta.yml",
      lambda d: d["matching"].update(suggest_threshold=80),
      "meta.yml", None, "matching.suggest_threshold", "not be above answer_threshold"),
-    ("missing disclaimer", "meta.yml", lambda d: d.pop("disclaimer"),
-     "meta.yml", None, "disclaimer", "is required"),
-    ("missing message key", "meta.yml", lambda d: d["messages"].pop("fallback"),
-     "meta.yml", None, "messages.fallback", "is required"),
-    ("dose in a message", "meta.yml",
+    ("missing disclaimer", EN, lambda d: d.pop("disclaimer"),
+     EN, None, "disclaimer", "is required"),
+    ("missing message key", EN, lambda d: d["messages"].pop("fallback"),
+     EN, None, "messages.fallback", "is required"),
+    ("missing button label", EN, lambda d: d["buttons"].pop("next"),
+     EN, None, "buttons.next", "is required"),
+    ("missing menu label", EN, lambda d: d["menus"]["tips"].pop("label"),
+     EN, None, "menus.tips.label", "is required"),
+    ("missing command description", EN, lambda d: d["commands"].pop("suggest"),
+     EN, None, "commands.suggest", "is required"),
+    ("unknown message key", EN, lambda d: d["messages"].update(farewell="Bye"),
+     EN, None, "messages.farewell", "unknown key"),
+    ("placeholder missing", EN, lambda d: d["messages"].update(tip_position="Tip {n}"),
+     EN, None, "messages.tip_position", "placeholders must be {n}, {total}"),
+    ("placeholder unknown", EN, lambda d: d["messages"].update(bye="Bye {name}"),
+     EN, None, "messages.bye", "placeholders must be none"),
+    ("short description too long", EN,
+     lambda d: d["profile"].update(short_description="word " * 40),
+     EN, None, "profile.short_description", "longer than Telegram's 120"),
+    ("messages file names another language", EN, lambda d: d.update(language="es"),
+     EN, None, "language", "language: en"),
+    ("words left in meta.yml", "meta.yml", lambda d: d.update(messages={"hi": "Hi"}),
+     "meta.yml", None, "messages", "belong in messages/"),
+    ("dose in a message", EN,
      lambda d: d["messages"].update(about="Never more than 3600 mg."),
-     "meta.yml", None, "about", "dose amount"),
+     EN, None, "messages.about", "dose amount"),
     ("unknown source key", "sources.yml", lambda d: d["sources"][0].update(doi="10.1/x"),
      "sources.yml", "source trial_2002", "doi", "unknown key"),
     ("source without url", "sources.yml", lambda d: d["sources"][0].pop("url"),
@@ -379,13 +416,48 @@ def test_duplicate_id_across_two_files(kb_copy: Path) -> None:
     assert len(problems) == 1
 
 
-def test_missing_urgent_help_intent_is_reported(kb_copy: Path) -> None:
+def test_deleting_the_urgent_intent_names_the_role(kb_copy: Path) -> None:
     def drop(data: dict[str, Any]) -> None:
         data["intents"] = [i for i in data["intents"] if i["id"] != "urgent_help"]
 
     edit(kb_copy, CONVERSATION, drop)
-    problem = find(problems_of(kb_copy), "intents/", None, None)
-    assert "'urgent_help' intent is required" in problem.message
+    problem = find(problems_of(kb_copy), "roles.yml", None, "roles.urgent")
+    assert "unknown intent id 'urgent_help'" in problem.message
+
+
+@pytest.mark.parametrize("role", [*SINGLE_ROLES, *LIST_ROLES])
+def test_every_role_is_required(kb_copy: Path, role: str) -> None:
+    edit(kb_copy, "roles.yml", lambda d: d["roles"].pop(role))
+    problem = find(problems_of(kb_copy), "roles.yml", None, f"roles.{role}")
+    assert "is required" in problem.message
+
+
+def test_an_unknown_role_is_reported(kb_copy: Path) -> None:
+    edit(kb_copy, "roles.yml", lambda d: d["roles"].update(smalltalk="greeting"))
+    find(problems_of(kb_copy), "roles.yml", None, "roles.smalltalk", "unknown role")
+
+
+def rename_intent(root: Path, old: str, new: str) -> None:
+    """Rename an intent everywhere except roles.yml, as a curator who forgot it would."""
+    for path in sorted(root.rglob("*.yml")):
+        if path.name == "roles.yml":
+            continue
+        text = path.read_text(encoding="utf-8")
+        path.write_text(re.sub(rf"\b{old}\b", new, text), encoding="utf-8")
+
+
+@pytest.mark.parametrize("role", [*SINGLE_ROLES, *LIST_ROLES])
+def test_renaming_an_intent_that_plays_a_role_fails_kb_check(tmp_path: Path,
+                                                             role: str) -> None:
+    """The real knowledge base: each role's intent renamed in a copy makes the check fail,
+    naming roles.yml and the role, instead of the bot crashing on the first question."""
+    copy = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE_DIR, copy)
+    played = getattr(load_knowledge_base(KNOWLEDGE_DIR).roles, role)
+    old = played if isinstance(played, str) else played[0]
+    rename_intent(copy, old, f"{old}_renamed")
+    problem = find(problems_of(copy), "roles.yml", None, f"roles.{role}")
+    assert f"unknown intent id '{old}'" in problem.message
 
 
 def test_missing_file_is_reported(kb_copy: Path) -> None:
@@ -396,11 +468,11 @@ def test_missing_file_is_reported(kb_copy: Path) -> None:
 
 def test_several_mistakes_are_reported_together(kb_copy: Path) -> None:
     edit(kb_copy, GABAPENTIN, set_intent("gabapentin_efficacy", "sources", ["smith_2020"]))
-    edit(kb_copy, "meta.yml", lambda d: d.pop("disclaimer"))
+    edit(kb_copy, EN, lambda d: d.pop("disclaimer"))
     problems = problems_of(kb_copy)
     assert len(problems) == 2
     find(problems, GABAPENTIN, "gabapentin_efficacy", "sources")
-    find(problems, "meta.yml", None, "disclaimer")
+    find(problems, EN, None, "disclaimer")
 
 
 def test_error_message_lists_one_problem_per_line(kb_copy: Path) -> None:
@@ -417,9 +489,21 @@ def test_error_message_lists_one_problem_per_line(kb_copy: Path) -> None:
 
 
 def test_every_required_message_is_checked(kb_copy: Path) -> None:
-    edit(kb_copy, "meta.yml", lambda d: d.pop("messages"))
+    edit(kb_copy, EN, lambda d: d.pop("messages"))
     problems = problems_of(kb_copy)
-    assert {p.field for p in problems} == {f"messages.{key}" for key in REQUIRED_MESSAGES}
+    assert {p.field for p in problems} == {f"messages.{key}" for key in REQUIRED_MESSAGES
+                                           if "." not in key}
+
+
+def test_a_language_is_a_file_with_the_same_keys(kb_copy: Path) -> None:
+    """Adding a language needs no code: a second file is checked key for key."""
+    english = (kb_copy / EN).read_text(encoding="utf-8")
+    spanish = english.replace("language: en", "language: es")
+    (kb_copy / "messages" / "es.yml").write_text(spanish, encoding="utf-8")
+    kb = load_knowledge_base(kb_copy)
+    assert set(kb.languages) == {"en", "es"}
+    edit(kb_copy, "messages/es.yml", lambda d: d["buttons"].pop("prev"))
+    find(problems_of(kb_copy), "messages/es.yml", None, "buttons.prev", "is required")
 
 
 def test_impossible_reviewed_date_is_a_problem_not_a_crash(kb_copy: Path) -> None:
@@ -446,3 +530,10 @@ def test_one_broken_file_is_one_problem_not_an_echo(kb_copy: Path) -> None:
     with pytest.raises(KnowledgeBaseError) as caught:
         load_knowledge_base(kb_copy)
     assert [p.file for p in caught.value.problems] == ["sources.yml"]
+
+
+def test_matching_defaults_in_code_are_the_shipped_values(kb: KnowledgeBase) -> None:
+    """A key left out of meta.yml behaves as the shipped knowledge base does."""
+    from bot.core.kb import MatchingSettings
+
+    assert MatchingSettings() == kb.matching

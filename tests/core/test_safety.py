@@ -9,18 +9,28 @@ from __future__ import annotations
 
 import pytest
 
+from bot.core.danger import Detector
 from bot.core.engine import Engine
 from bot.core.kb import DOSE_PATTERN, KnowledgeBase, load_knowledge_base
 from bot.core.reply import Reply
-from bot.core.danger import Detector
-from bot.core.safety import OTHER_MEDICATIONS, OTHER_USES, URGENT_INTENT, SafetyCheck, check
+from bot.core.safety import SafetyCheck, check
 from tests.conftest import FIXTURE_KB
+
+# The real knowledge base's roles (knowledge/roles.yml), checked by the first test below.
+URGENT_INTENT = "urgent_help"
+OTHER_MEDICATIONS = "other_medications"
+OTHER_USES = "gabapentin_other_uses"
+
+
+def test_the_roles_this_file_names_are_the_knowledge_bases(kb: KnowledgeBase) -> None:
+    assert (kb.roles.urgent, kb.roles.other_medicines, kb.roles.other_uses) == (
+        URGENT_INTENT, OTHER_MEDICATIONS, OTHER_USES)
 
 
 def checked(kb: KnowledgeBase, question: str) -> SafetyCheck:
     """The rule table's outcome for ``question``, as the engine computes it."""
     return check(kb.normalizer.normalize(question), Detector(kb.danger).find(question),
-                 kb.safety)
+                 kb.safety, kb.roles)
 
 
 def fixed(question: str, reason: str) -> object:

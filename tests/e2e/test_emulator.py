@@ -71,7 +71,7 @@ def test_menu_button_edits_the_message_into_the_tips(bot: RunningBot, emulator: 
     [welcome] = emulator.wait_sent(pat.id)
     [tips_data] = [data for label, data in buttons(welcome).items() if "Self-care" in label]
     emulator.tap(pat, welcome, tips_data)
-    first_tip = kb.intents[kb.tips[0]]
+    first_tip = kb.intents[kb.menus["tips"].topics[0]]
 
     def edited() -> dict[str, Any] | None:
         [only] = emulator.sent_to(pat.id)  # edited in place: still one message
@@ -82,7 +82,7 @@ def test_menu_button_edits_the_message_into_the_tips(bot: RunningBot, emulator: 
         assert time.monotonic() < deadline, "the menu message was never edited"
         time.sleep(0.05)
     text = plain(menu["message"]["text"])
-    assert f"Tip 1 of {len(kb.tips)}" in text, text
+    assert f"Tip 1 of {len(kb.menus['tips'].topics)}" in text, text
     assert " ".join(first_tip.answer.split())[:40] in text, text
     labels = buttons(menu)
     assert any("Next" in label for label in labels), labels

@@ -13,7 +13,6 @@ from bot.app import BotApplication, build_application
 from bot.config import Settings
 from bot.core.engine import Engine
 from bot.core.kb import KnowledgeBase, load_knowledge_base
-from bot.handlers.common import ENGINE_KEY
 from tests.telegram.fake import TOKEN, Driver, FakeTelegram
 
 ALLOWED_TAGS = {"b", "i", "a"}
@@ -53,7 +52,7 @@ def user(app: BotApplication, fake: FakeTelegram) -> Driver:
 
 @pytest.fixture
 def engine(app: BotApplication) -> Engine:
-    engine: Engine = app.bot_data[ENGINE_KEY]
+    engine: Engine = app.bot_data.engine
     return engine
 
 

@@ -25,8 +25,6 @@ from bot import cli
 from bot.app import BotApplication, build_application, post_shutdown, run_bot
 from bot.config import Settings
 from bot.core.kb import DEFAULT_DIR, KnowledgeBase
-from bot.handlers.common import ENGINE_KEY
-from bot.handlers.curation import STORE_KEY
 from bot.store import Store
 from tests.telegram.fake import (
     OTHER_USER_ID,
@@ -76,7 +74,8 @@ def person(curated: BotApplication, fake: FakeTelegram) -> Driver:
 
 
 def store_of(app: BotApplication) -> Store:
-    store: Store = app.bot_data[STORE_KEY]
+    store = app.bot_data.usage.store
+    assert store is not None
     return store
 
 
@@ -113,7 +112,7 @@ async def test_small_talk_has_no_vote_buttons(person: Driver) -> None:
 
 async def test_fallbacks_and_did_you_mean_are_counted(
         person: Driver, curated: BotApplication) -> None:
-    engine = curated.bot_data[ENGINE_KEY]
+    engine = curated.bot_data.engine
     vague = "should the neurontin go down with supper or right before i turn in"
     offered = engine.ask(vague).decision
     assert offered.kind == "suggest"  # the case this test is about
@@ -195,17 +194,17 @@ async def test_stats_is_for_admins_only(person: Driver) -> None:
 
 async def test_reload_refuses_a_broken_edit_then_takes_the_fix_without_restart(
         person: Driver, curated: BotApplication, kb_dir: Path) -> None:
-    before = curated.bot_data[ENGINE_KEY]
+    before = curated.bot_data.engine
     intents = kb_dir / "intents" / "gabapentin.yml"
     good = intents.read_text(encoding="utf-8")
     intents.write_text(good.replace("sources: [garcia_borreguero_2002",
                                     "sources: [no_such_source", 1), encoding="utf-8")
     await person.send("/reload")  # not an admin: nothing happens
-    assert curated.bot_data[ENGINE_KEY] is before
+    assert curated.bot_data.engine is before
     await person.send("/reload", user_id=ADMIN_ID)
     assert "Reload refused" in person.text and "no_such_source" in person.text
     assert "gabapentin.yml" in person.text
-    assert curated.bot_data[ENGINE_KEY] is before
+    assert curated.bot_data.engine is before
     await person.send(QUESTION)  # the old knowledge base keeps answering
     assert "Does gabapentin help RLS?" in person.text
 
@@ -220,17 +219,17 @@ async def test_reload_refuses_a_broken_edit_then_takes_the_fix_without_restart(
 async def test_sighup_reloads(person: Driver, curated: BotApplication, kb_dir: Path) -> None:
     from bot.app import install_reload_signal
 
-    before = curated.bot_data[ENGINE_KEY]
+    before = curated.bot_data.engine
     install_reload_signal(curated)
     try:
         os.kill(os.getpid(), signal.SIGHUP)
         for _ in range(200):
             await asyncio.sleep(0.02)
-            if curated.bot_data[ENGINE_KEY] is not before:
+            if curated.bot_data.engine is not before:
                 break
     finally:
         asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
-    assert curated.bot_data[ENGINE_KEY] is not before
+    assert curated.bot_data.engine is not before
 
 
 # ------------------------------------------------------------------------------ logs

@@ -25,14 +25,13 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from bot.app import FLOOD_KEY, BotApplication, build_application
+from bot.app import BotApplication, build_application
 from bot.config import Settings
 from bot.core import compose
 from bot.core.engine import Engine, Result
 from bot.core.kb import KnowledgeBase
 from bot.core.normalize import MAX_INPUT_CHARS
 from bot.core.reply import Button, Reply, SourceRef
-from bot.handlers.common import ENGINE_KEY
 from bot.handlers.guard import FloodGuard
 from bot.render import inline_html, render
 from tests.telegram.fake import BOT_USERNAME, OTHER_USER_ID, USER_ID, Driver, FakeTelegram
@@ -289,11 +288,14 @@ async def test_any_message_gets_one_reply_and_no_error(
 _people = itertools.count(100_000)
 
 
+_ERRORS: dict[int, list[BaseException]] = {}
+
+
 def _errors_of(app: BotApplication) -> list[BaseException]:
     """The errors seen by an extra error handler, installed once per application."""
-    errors: list[BaseException] | None = app.bot_data.get("fuzz_errors")
+    errors: list[BaseException] | None = _ERRORS.get(id(app))
     if errors is None:
-        errors = app.bot_data["fuzz_errors"] = []
+        errors = _ERRORS[id(app)] = []
 
         async def record(update: object, context: Any) -> None:
             errors.append(context.error)
@@ -303,9 +305,9 @@ def _errors_of(app: BotApplication) -> list[BaseException]:
 
 
 def _recorder_of(app: BotApplication) -> _RecordingEngine:
-    engine = app.bot_data[ENGINE_KEY]
+    engine = app.bot_data.engine
     if not isinstance(engine, _RecordingEngine):
-        engine = app.bot_data[ENGINE_KEY] = _RecordingEngine(engine)
+        engine = app.bot_data.engine = _RecordingEngine(engine)  # type: ignore[assignment]
     return engine
 
 
@@ -318,7 +320,7 @@ OTHER_QUESTIONS = ("what are the side effects of gabapentin", "tips for sleeping
 
 def flood_guard(app: BotApplication) -> FloodGuard:
     """The guard ``register_handlers`` built (its clock is what the test replaces)."""
-    guard = app.bot_data[FLOOD_KEY]
+    guard = app.bot_data.flood
     assert isinstance(guard, FloodGuard)
     return guard
 

@@ -30,7 +30,7 @@ async def test_flooding_buttons_get_one_toast_then_silent_answers(
     await user.send("/tips")
     toasts = []
     for _ in range(24):
-        calls = await user.tap("t:show:2")
+        calls = await user.tap("p:tips:2")
         assert calls[0].method == "answerCallbackQuery"  # the spinner always stops
         toasts += [c.params.get("text") for c in calls if c.method == "answerCallbackQuery"
                    and c.params.get("text")]

@@ -6,7 +6,6 @@ from typing import Any
 
 from bot.core.engine import Engine
 from bot.core.kb import KnowledgeBase
-from bot.handlers.inline import POPULAR
 from bot.render import MAX_MESSAGE_CHARS, telegram_length
 from tests.telegram.conftest import assert_telegram_html
 from tests.telegram.fake import Driver
@@ -38,7 +37,7 @@ async def test_inline_answer_has_source_and_disclaimer(user: Driver, kb: Knowled
 async def test_inline_empty_query_offers_popular_topics(user: Driver, kb: KnowledgeBase) -> None:
     call = await user.inline("")
     ids = [r["id"] for r in call.params["results"]]
-    assert ids == [i for i in POPULAR if i in kb.intents]
+    assert ids == list(kb.roles.popular)
     assert len(ids) >= 3
     assert call.params["button"]["start_parameter"] == "main"
 

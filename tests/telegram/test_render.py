@@ -24,6 +24,10 @@ MENU = Button("☰ Menu", "m:main")
 
 
 def make(text: str, **fields: object) -> Reply:
+    """A reply as compose builds one: the sources' heading comes with the sources."""
+    sources = fields.get("sources", ())
+    if sources and "sources_title" not in fields:
+        fields["sources_title"] = "Source:" if len(sources) == 1 else "Sources:"  # type: ignore[arg-type]
     return Reply("answer", text, **fields)  # type: ignore[arg-type]
 
 
@@ -49,7 +53,8 @@ def test_several_sources_are_a_list_and_the_sources_page_shows_citations() -> No
     answer = to_html(make("Text.", sources=(SOURCE, other)))
     assert "📚 Sources:\n• <a" in answer
     assert "Aurora RN" not in answer
-    page = to_html(Reply("info", "Every answer comes from:", sources=(SOURCE, other)))
+    page = to_html(Reply("info", "Every answer comes from:", sources=(SOURCE, other),
+                         sources_title="Sources:"))
     assert "— Aurora RN, et al." in page
     assert "— Smith J, Jones K. A &lt;trial&gt;." in page
 

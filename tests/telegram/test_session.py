@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from bot.app import build_application
+from bot.config import Settings
 from bot.core.engine import Engine, Result
 from bot.core.kb import KnowledgeBase
 from bot.core.matcher import Candidate, Decision, Why
 from bot.core.reply import Button, Reply
 from bot.render import MAX_MESSAGE_CHARS, telegram_length
 from tests.telegram.conftest import assert_telegram_html
-from tests.telegram.fake import BOT_ID, BOT_USERNAME, Driver
+from tests.telegram.fake import BOT_ID, BOT_USERNAME, TOKEN, Driver, FakeTelegram
 
 MAIN_MENU = ["💬 Ask a question", "💊 About gabapentin", "🌿 Self-care tips", "📋 Guidelines",
              "🦵 About RLS", "📚 Sources"]
@@ -37,21 +41,21 @@ async def test_tips_browse_to_the_last_and_back_to_menu(user: Driver, kb: Knowle
     for n in range(2, 8):
         await user.click("Next ▶")
         assert f"<i>Tip {n} of 7</i>" in user.text
-        assert kb.intents[kb.tips[n - 1]].title in user.text
+        assert kb.intents[kb.menus["tips"].topics[n - 1]].title in user.text
         assert "📚 Source" in user.text
         assert f"<i>{kb.disclaimer}</i>" in user.text
     assert "Next ▶" not in user.labels
     assert "◀ Prev" in user.labels
     await user.click("☰ Menu")
-    assert assert_telegram_html(user.text) == kb.messages["menu"]
+    assert assert_telegram_html(user.text) == kb.messages["menus.main.text"]
     assert user.labels == MAIN_MENU
 
 
 async def test_every_guideline_shows_body_years_source_and_back(
         user: Driver, kb: KnowledgeBase) -> None:
     await user.send("/guidelines")
-    assert kb.messages["guidelines_intro"] in user.text
-    for intent_id in kb.guidelines:
+    assert kb.messages["menus.guidelines.text"] in user.text
+    for intent_id in kb.menus["guidelines"].topics:
         intent = kb.intents[intent_id]
         await user.click(intent.title)
         page = assert_telegram_html(user.text)
@@ -64,7 +68,7 @@ async def test_every_guideline_shows_body_years_source_and_back(
             if source.year:
                 assert str(source.year) in page
         await user.click("◀ Back to guidelines")
-        assert kb.messages["guidelines_intro"] in user.text
+        assert kb.messages["menus.guidelines.text"] in user.text
 
 
 async def test_free_text_answer_has_source_disclaimer_and_related_buttons(
@@ -278,7 +282,7 @@ async def test_sources_list_shows_every_source_with_link(
 
 async def test_unknown_command_shows_menu(user: Driver, kb: KnowledgeBase) -> None:
     await user.send("/frobnicate")
-    assert assert_telegram_html(user.text) == kb.messages["menu"]
+    assert assert_telegram_html(user.text) == kb.messages["menus.main.text"]
 
 
 @pytest.mark.parametrize(("payload", "expected"), [
@@ -293,13 +297,40 @@ async def test_start_deep_links(user: Driver, payload: str, expected: str) -> No
     assert expected in user.text or expected in user.labels
 
 
-async def test_set_my_commands_at_start_up(fake: object, user: Driver) -> None:
+async def test_set_my_commands_at_start_up(fake: object, user: Driver,
+                                           kb: KnowledgeBase) -> None:
     [call] = user.fake.named("setMyCommands")
     names = [c["command"] for c in call.params["commands"]]
     assert names == ["start", "help", "menu", "tips", "guidelines", "sources", "about",
                      "privacy", "suggest"]
     assert "stats" not in names and "reload" not in names  # admin commands stay hidden
-    assert all(c["description"] for c in call.params["commands"])
+    assert [c["description"] for c in call.params["commands"]] == [
+        kb.messages[f"commands.{name}"] for name in names]
+    assert "scope" not in call.params
+
+
+async def test_profile_is_published_from_the_messages_file(user: Driver,
+                                                           kb: KnowledgeBase) -> None:
+    [description] = user.fake.named("setMyDescription")
+    [short] = user.fake.named("setMyShortDescription")
+    assert description.params["description"] == kb.messages["profile.description"]
+    assert short.params["short_description"] == kb.messages["profile.short_description"]
+
+
+async def test_admin_commands_are_scoped_to_the_admins_chats(kb: KnowledgeBase) -> None:
+    fake = FakeTelegram()
+    settings = Settings(token=TOKEN, admin_user_ids=frozenset({42, 7}))
+    app = build_application(settings, kb, request=fake, get_updates_request=fake)
+    async with app:
+        assert app.post_init is not None
+        await app.post_init(app)
+    everyone, *admins = fake.named("setMyCommands")
+    assert "stats" not in [c["command"] for c in everyone.params["commands"]]
+    assert [json.loads(c.params["scope"]) if isinstance(c.params["scope"], str)
+            else c.params["scope"] for c in admins] == [
+        {"type": "chat", "chat_id": 7}, {"type": "chat", "chat_id": 42}]
+    for call in admins:
+        assert [c["command"] for c in call.params["commands"]][-2:] == ["stats", "reload"]
 
 
 async def test_our_own_inline_answer_posted_in_the_chat_is_not_answered(
