@@ -32,6 +32,8 @@ def format_reply(reply: Reply, *, numbered: bool = True, with_details: bool = Fa
     if reply.sources:
         lines = [f"  - {s.label}: {s.url}" for s in reply.sources]
         parts.append("Sources:\n" + "\n".join(lines))
+    if reply.reviewed:
+        parts.append(reply.reviewed)
     if reply.disclaimer:
         parts.append(textwrap.fill(reply.disclaimer, WIDTH))
     if numbered and reply.buttons:

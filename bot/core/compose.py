@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from bot.core import actions
 from bot.core.kb import Intent, KnowledgeBase
 from bot.core.matcher import Candidate
+from bot.core.quality import reviewed_label
 from bot.core.reply import Button, Reply, SourceRef
 from bot.core.safety import URGENT_INTENT
 
@@ -38,6 +39,13 @@ def rows(buttons: Sequence[Button], per_row: int = 1) -> tuple[tuple[Button, ...
     return tuple(tuple(buttons[i:i + per_row]) for i in range(0, len(buttons), per_row))
 
 
+def reviewed_line(kb: KnowledgeBase, intent: Intent) -> str:
+    """"Reviewed Nov 2026" under a medical answer: how fresh the text is, for the reader."""
+    if not intent.medical or intent.reviewed is None:
+        return ""
+    return kb.messages["reviewed"].format(date=reviewed_label(intent.reviewed))
+
+
 def related_buttons(kb: KnowledgeBase, intent: Intent) -> list[Button]:
     return [Button(kb.intents[r].title, actions.intent("show", r)) for r in intent.related]
 
@@ -49,7 +57,7 @@ def answer(kb: KnowledgeBase, intent: Intent, *, feedback: bool = False,
         # First and alone: no menus or follow-ups competing with "call now".
         return Reply("urgent", intent.answer, title="", details=intent.details,
                      sources=source_refs(kb, intent.sources), disclaimer=kb.disclaimer,
-                     intent_id=intent.id)
+                     intent_id=intent.id, reviewed=reviewed_line(kb, intent))
     buttons: list[Button] = []
     if intent.details:
         buttons.append(Button("More detail", actions.intent("more", intent.id)))
@@ -69,7 +77,7 @@ def answer(kb: KnowledgeBase, intent: Intent, *, feedback: bool = False,
         sources = source_refs(kb, kb.sources)
     return Reply("answer", text, title=intent.title, details=intent.details, sources=sources,
                  disclaimer=kb.disclaimer if intent.medical else "", buttons=keyboard,
-                 intent_id=intent.id)
+                 intent_id=intent.id, reviewed=reviewed_line(kb, intent))
 
 
 def details(kb: KnowledgeBase, intent: Intent) -> Reply:
@@ -78,7 +86,7 @@ def details(kb: KnowledgeBase, intent: Intent) -> Reply:
     keyboard = (*rows(related_buttons(kb, intent)), (MENU_BUTTON,))
     return Reply("details", text, title=intent.title, sources=source_refs(kb, intent.sources),
                  disclaimer=kb.disclaimer if intent.medical else "", buttons=keyboard,
-                 intent_id=intent.id)
+                 intent_id=intent.id, reviewed=reviewed_line(kb, intent))
 
 
 def suggest(kb: KnowledgeBase, candidates: Sequence[Candidate]) -> Reply:

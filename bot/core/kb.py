@@ -54,12 +54,17 @@ DOSE_PATTERN = re.compile(
 REQUIRED_MESSAGES = (
     "welcome", "fallback", "suggest", "non_text", "empty", "too_long", "error", "flood",
     "stale_button", "about", "privacy", "tips_intro", "guidelines_intro", "sources_intro",
-    "menu",
+    "menu", "reviewed",
 )
 INTENT_KEYS = frozenset(
-    {"id", "title", "medical", "answer", "details", "sources", "related", "reviewed",
+    {"id", "title", "topic", "medical", "answer", "details", "sources", "related", "reviewed",
      "examples"}
 )
+TAXONOMY_FILE = "TAXONOMY.md"
+# The taxonomy's ids are its bullets, "- some_id: what it covers" or "- a, b, c", up to the
+# section on finer intents (whose bullets are prose).
+_TAXONOMY_ITEM = re.compile(r"^- ([a-z][a-z0-9_]*(?:, [a-z][a-z0-9_]*)*)(?::|\s*$)")
+_TAXONOMY_END = "## Where finer intents belong"
 SOURCE_KEYS = frozenset({"id", "short", "year", "citation", "url", "status"})
 URGENT_INTENT = "urgent_help"
 REQUIRED_INTENTS = (URGENT_INTENT, "other_medications", "gabapentin_other_uses")
@@ -121,6 +126,7 @@ class Intent:
     related: tuple[str, ...] = ()
     reviewed: dt.date | None = None
     file: str = ""
+    topic: str = ""  # the TAXONOMY.md id whose question this intent answers (own id if one)
 
 
 @dataclass(frozen=True)
@@ -161,6 +167,30 @@ class SafetyRules:
     pregnancy_medicine: re.Pattern[str]
     pregnancy_intents: frozenset[str]
     dose_amount: re.Pattern[str]
+    pregnancy_gabapentin_intents: tuple[str, ...] = ()
+    pregnancy_other_medicine: re.Pattern[str] = re.compile(r"(?!)")
+
+
+@dataclass(frozen=True)
+class SelfCheck:
+    """The "Could this be RLS?" self-check (``selfcheck.yml``): allen_2014's five essential
+    criteria as yes/no questions, and the texts of its result. Data, so the medical wording
+    is reviewed beside the answers and the code only counts yes and no."""
+
+    title: str
+    intro: str
+    questions: tuple[str, ...]
+    criteria: tuple[str, ...]  # what a "yes" to each question means, for the result
+    labels: Mapping[str, str]  # button labels: start, yes, no, back, again
+    results: Mapping[str, str]  # fits, not_all, missing, similar, ask_doctor, not_diagnosis
+    sources: tuple[str, ...]
+    reviewed: dt.date | None
+    offered_by: str  # the intent ("do I have RLS?") whose answer offers the check
+
+
+SELFCHECK_LABELS = ("start", "yes", "no", "back", "again")
+SELFCHECK_RESULTS = ("fits", "not_all", "missing", "similar", "ask_doctor", "not_diagnosis")
+SELFCHECK_QUESTIONS = 5
 
 
 @dataclass(frozen=True)
@@ -179,9 +209,31 @@ class KnowledgeBase:
     gabapentin: tuple[str, ...]
     directory: Path
     normalizer: Normalizer = field(compare=False, repr=False)
+    taxonomy: frozenset[str] = frozenset()
+    gabapentin_safety: tuple[str, ...] = ()
+    review_max_age_months: int = 12
+    selfcheck: SelfCheck | None = None
 
     def intent(self, intent_id: str) -> Intent:
         return self.intents[intent_id]
+
+    def topic_of(self, intent_id: str | None) -> str | None:
+        """The taxonomy id an answer counts as (``None`` stays ``None``)."""
+        if intent_id is None:
+            return None
+        intent = self.intents.get(intent_id)
+        return intent.topic if intent is not None else intent_id
+
+    def family(self, topic: str) -> frozenset[str]:
+        """The intents that answer a taxonomy id's question: itself and its finer intents.
+
+        A safety rule that routes a question to a taxonomy id ("a drug test" -> other uses)
+        lets the matcher pick the finer intent written for it within this family."""
+        return frozenset(i.id for i in self.intents.values() if i.topic == topic) | {topic}
+
+    def expand(self, ids: frozenset[str]) -> frozenset[str]:
+        """``ids`` plus every finer intent whose topic is one of them."""
+        return ids | frozenset(i.id for i in self.intents.values() if i.topic in ids)
 
 
 # --------------------------------------------------------------------------- loading
@@ -384,7 +436,28 @@ def _load_safety(root: Path, out: _Collector) -> SafetyRules:
         dose_amount=single("dose_amount"),
         needs_gabapentin=frozenset(_string_list(data.get("needs_gabapentin"), file, None,
                                                 "needs_gabapentin", out)),
+        pregnancy_gabapentin_intents=_string_list(data.get("pregnancy_gabapentin_intents"),
+                                                  file, None, "pregnancy_gabapentin_intents",
+                                                  out),
+        pregnancy_other_medicine=(single("pregnancy_other_medicine")
+                                  if "pregnancy_other_medicine" in data else never),
     )
+
+
+DEFAULT_REVIEW_MAX_AGE_MONTHS = 12
+
+
+def _load_review_age(root: Path, out: _Collector) -> int:
+    """``reviews.max_age_months`` of meta.yml: after how long kb check calls a review old."""
+    data = _read_yaml(root / "meta.yml", root, _Collector()) or {}  # meta problems: once
+    raw = data.get("reviews", {}) or {}
+    value = raw.get("max_age_months", DEFAULT_REVIEW_MAX_AGE_MONTHS) if isinstance(
+        raw, dict) else None
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 120:
+        out.add("meta.yml", "must be a whole number of months from 1 to 120",
+                field_="reviews.max_age_months")
+        return DEFAULT_REVIEW_MAX_AGE_MONTHS
+    return value
 
 
 def _load_meta(root: Path, out: _Collector) -> tuple[str, dict[str, str], MatchingSettings]:
@@ -423,6 +496,13 @@ def _load_meta(root: Path, out: _Collector) -> tuple[str, dict[str, str], Matchi
         conversation_recall=float(values.get("conversation_recall",
                                              settings.conversation_recall * 100)) / 100,
     )
+    reviewed = messages.get("reviewed", "")
+    if reviewed:
+        try:
+            reviewed.format(date="Nov 2026")
+        except (KeyError, IndexError, ValueError):
+            out.add(file, "may use only {date} (e.g. 'Reviewed {date}')",
+                    field_="messages.reviewed")
     for key, text in [("disclaimer", disclaimer), *messages.items()]:
         if DOSE_PATTERN.search(text):
             out.add(file, "contains a dose amount; the bot never gives doses", field_=key)
@@ -459,16 +539,17 @@ def _parse_intent(entry: Any, file: str, n: int, out: _Collector) -> Intent | No
     if len(examples) < MIN_EXAMPLES:
         out.add(file, f"has {len(examples)} example(s); write at least {MIN_EXAMPLES}",
                 label, "examples")
-    reviewed = entry.get("reviewed")
-    if reviewed is not None and not isinstance(reviewed, dt.date):
-        out.add(file, "must be a date like 2026-11-24", label, "reviewed")
-        reviewed = None
+    reviewed = _review_date(entry.get("reviewed"), file, label, out)
+    topic = _text(entry.get("topic"))
+    if not topic:
+        out.add(file, "is required: the TAXONOMY.md id whose question this intent answers "
+                "(a taxonomy intent names itself)", label, "topic")
     intent = Intent(
         id=iid, title=title, answer=_text(entry.get("answer")), examples=examples,
         medical=medical, details=_text(entry.get("details")),
         sources=_string_list(entry.get("sources"), file, label, "sources", out),
         related=_string_list(entry.get("related"), file, label, "related", out),
-        reviewed=reviewed, file=file,
+        reviewed=reviewed, file=file, topic=topic,
     )
     for key in ("title", "answer", "details"):
         if DOSE_PATTERN.search(getattr(intent, key)):
@@ -476,6 +557,111 @@ def _parse_intent(entry: Any, file: str, n: int, out: _Collector) -> Intent | No
     if medical and not intent.sources:
         out.add(file, "a medical intent needs at least one source", label, "sources")
     return intent
+
+
+def _review_date(value: Any, file: str, label: str | None, out: _Collector) -> dt.date | None:
+    """A ``reviewed`` date; one in the future is a typo (nobody has reviewed it yet)."""
+    if value is None:
+        return None
+    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+        out.add(file, "must be a date like 2026-11-24", label, "reviewed")
+        return None
+    if value > dt.date.today():
+        out.add(file, f"{value} is in the future: give the date the text was checked",
+                label, "reviewed")
+        return None
+    return value
+
+
+def parse_taxonomy(text: str) -> tuple[str, ...]:
+    """The intent ids of a TAXONOMY.md text, in order (its finer-intents section excluded)."""
+    ids: list[str] = []
+    for line in text.splitlines():
+        if line.startswith(_TAXONOMY_END):
+            break
+        if found := _TAXONOMY_ITEM.match(line):
+            ids.extend(part.strip() for part in found.group(1).split(","))
+    return tuple(ids)
+
+
+def _load_taxonomy(root: Path, out: _Collector) -> frozenset[str] | None:
+    """The contract every question set is scored against; ``None`` if it cannot be read."""
+    try:
+        text = (root / TAXONOMY_FILE).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        out.add(TAXONOMY_FILE, "file is missing (the intent ids question sets are scored "
+                "against)")
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        out.add(TAXONOMY_FILE, f"cannot be read: {exc}")
+        return None
+    ids = parse_taxonomy(text)
+    if not ids:
+        out.add(TAXONOMY_FILE, "lists no intent ids ('- some_id: ...' bullets)")
+        return None
+    return frozenset(ids)
+
+
+def _check_topics(intents: Mapping[str, Intent], taxonomy: frozenset[str],
+                  out: _Collector) -> None:
+    """Every intent answers one taxonomy question; every taxonomy id has its intent."""
+    for intent in intents.values():
+        if not intent.topic:
+            continue
+        if intent.topic not in taxonomy:
+            out.add(intent.file, f"'{intent.topic}' is not an id of {TAXONOMY_FILE}",
+                    intent.id, "topic")
+        elif intent.id in taxonomy and intent.topic != intent.id:
+            out.add(intent.file, f"a taxonomy intent's topic is its own id ('{intent.id}')",
+                    intent.id, "topic")
+    for missing in sorted(taxonomy - set(intents) - set(REQUIRED_INTENTS)):  # those: once
+        out.add("intents/", f"no intent for the {TAXONOMY_FILE} id '{missing}'")
+
+
+def _load_selfcheck(root: Path, intents: Mapping[str, Intent], sources: Mapping[str, Source],
+                    out: _Collector, *, check_refs: bool) -> SelfCheck | None:
+    file = "selfcheck.yml"
+    if not (root / file).is_file():
+        return None  # optional: a knowledge base without it simply has no self-check
+    data = _read_yaml(root / file, root, out)
+    if data is None:
+        return None
+    questions = _string_list(data.get("questions"), file, None, "questions", out)
+    criteria = _string_list(data.get("criteria"), file, None, "criteria", out)
+    for key, values in (("questions", questions), ("criteria", criteria)):
+        if len(values) != SELFCHECK_QUESTIONS:
+            out.add(file, f"needs exactly {SELFCHECK_QUESTIONS} (one per essential criterion)",
+                    field_=key)
+    texts: dict[str, dict[str, str]] = {}
+    for group, keys in (("labels", SELFCHECK_LABELS), ("results", SELFCHECK_RESULTS)):
+        raw = data.get(group)
+        found: dict[str, Any] = raw if isinstance(raw, dict) else {}
+        texts[group] = {k: _text(found.get(k)) for k in keys}
+        for key in keys:
+            if not texts[group][key]:
+                out.add(file, "is required", field_=f"{group}.{key}")
+    for key in ("title", "intro", "offered_by"):
+        if not _text(data.get(key)):
+            out.add(file, "is required", field_=key)
+    srcs = _string_list(data.get("sources"), file, None, "sources", out)
+    offered_by = _text(data.get("offered_by"))
+    if check_refs:
+        for sid in srcs:
+            if sid not in sources:
+                out.add(file, f"unknown source id '{sid}' (see sources.yml)", field_="sources")
+        if offered_by and offered_by not in intents:
+            out.add(file, f"unknown intent id '{offered_by}'", field_="offered_by")
+    if not srcs:
+        out.add(file, "needs at least one source", field_="sources")
+    check = SelfCheck(
+        title=_text(data.get("title")), intro=_text(data.get("intro")), questions=questions,
+        criteria=criteria, labels=MappingProxyType(texts["labels"]),
+        results=MappingProxyType(texts["results"]), sources=srcs,
+        reviewed=_review_date(data.get("reviewed"), file, None, out), offered_by=offered_by)
+    for text in (check.title, check.intro, *questions, *criteria, *check.results.values()):
+        if DOSE_PATTERN.search(text):
+            out.add(file, "contains a dose amount; the bot never gives doses")
+    return check
 
 
 def _load_intents(root: Path, out: _Collector) -> dict[str, Intent]:
@@ -511,9 +697,9 @@ def _load_menus(root: Path, intents: Mapping[str, Intent], out: _Collector,
                 intents_read: bool = True) -> dict[str, tuple[str, ...]]:
     data = _read_yaml(root / "menus.yml", root, out) or {}
     menus: dict[str, tuple[str, ...]] = {}
-    for key in ("tips", "guidelines", "about", "gabapentin"):
+    for key in ("tips", "guidelines", "about", "gabapentin", "gabapentin_safety"):
         ids = _string_list(data.get(key), "menus.yml", None, key, out)
-        if not ids:
+        if not ids and key != "gabapentin_safety":  # the safety sub-menu is optional
             out.add("menus.yml", "must list at least one intent id", field_=key)
         for iid in ids:
             if intents_read and iid not in intents:
@@ -576,9 +762,15 @@ def load_knowledge_base(directory: Path | str | None = None) -> KnowledgeBase:
     intents_read = not any(p.file.startswith("intents") and "valid YAML" in p.message
                            for p in out.problems[before:])
     menus = _load_menus(root, intents, out, intents_read)
+    taxonomy = _load_taxonomy(root, out)
+    if taxonomy is not None and intents_read:
+        _check_topics(intents, taxonomy, out)
+    review_age = _load_review_age(root, out)
+    selfcheck = _load_selfcheck(root, intents, sources, out,
+                                check_refs=sources_read and intents_read)
     for key in ("conversation_intents", "interaction_intents", "medicine_topic_intents",
-                "needs_gabapentin", "pregnancy_intents"):
-        for iid in sorted(getattr(safety, key) - set(intents) if intents_read else ()):
+                "needs_gabapentin", "pregnancy_intents", "pregnancy_gabapentin_intents"):
+        for iid in sorted(set(getattr(safety, key)) - set(intents) if intents_read else ()):
             out.add("safety.yml", f"unknown intent id '{iid}'", field_=key)
     normalizer = Normalizer(synonyms)
     _cross_check(intents, sources, normalizer, out, sources_read=sources_read,
@@ -590,6 +782,7 @@ def load_knowledge_base(directory: Path | str | None = None) -> KnowledgeBase:
         synonyms=MappingProxyType(synonyms), stopwords=stopwords, disclaimer=disclaimer,
         messages=MappingProxyType(messages), matching=matching, safety=safety,
         tips=menus["tips"], guidelines=menus["guidelines"], about=menus["about"],
-        gabapentin=menus["gabapentin"],
-        directory=root, normalizer=normalizer,
+        gabapentin=menus["gabapentin"], gabapentin_safety=menus["gabapentin_safety"],
+        directory=root, normalizer=normalizer, taxonomy=taxonomy or frozenset(),
+        review_max_age_months=review_age, selfcheck=selfcheck,
     )

@@ -13,6 +13,7 @@ from bot.core.compose import (
     answer,
     details,
     main_menu_buttons,
+    reviewed_line,
     rows,
     source_refs,
 )
@@ -48,7 +49,8 @@ def tip(kb: KnowledgeBase, position: int) -> Reply:
     keyboard = (*keyboard, (*more, MENU_BUTTON))
     return Reply("tip", intent.answer, title=intent.title, intent_id=intent.id,
                  sources=source_refs(kb, intent.sources), disclaimer=kb.disclaimer,
-                 buttons=keyboard, footer=f"Tip {position} of {total}")
+                 buttons=keyboard, footer=f"Tip {position} of {total}",
+                 reviewed=reviewed_line(kb, intent))
 
 
 def guidelines_menu(kb: KnowledgeBase) -> Reply:

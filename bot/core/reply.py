@@ -39,6 +39,7 @@ class Reply:
     buttons: tuple[tuple[Button, ...], ...] = ()
     intent_id: str | None = None
     footer: str = ""  # e.g. "Tip 3 of 7"
+    reviewed: str = ""  # e.g. "Reviewed Nov 2026": when a person last checked the text
 
     @property
     def all_buttons(self) -> tuple[Button, ...]:

@@ -61,13 +61,23 @@ def check(normalized: Normalized, rules: SafetyRules) -> SafetyCheck:
                            rules.interaction_intents, rule="overdose_question",
                            dose_question=dose_question)
 
+    about_gabapentin = bool(_GABAPENTIN.search(canonical))
     if rules.pregnancy.search(plain) and rules.domain_anchor.search(canonical):
         if rules.pregnancy_medicine.search(canonical) and "selfcare" not in canonical:
+            if rules.pregnancy_gabapentin_intents and about_gabapentin and not (
+                    rules.pregnancy_other_medicine.search(canonical)
+                    or rules.rls_specific_medicines.search(canonical)
+                    or rules.general_medicines.search(canonical)):
+                # Gabapentin (named or "it") in pregnancy: its own answers, which send the
+                # person to the prescriber and maternity team.
+                gabapentin_answers = frozenset(rules.pregnancy_gabapentin_intents)
+                return SafetyCheck("narrow", allowed=gabapentin_answers,
+                                   default=rules.pregnancy_gabapentin_intents[0],
+                                   rule="pregnancy_gabapentin", dose_question=dose_question)
             return SafetyCheck("route", "consult_provider", rule="pregnancy_medicine",
                                dose_question=dose_question)
         return SafetyCheck("narrow", allowed=rules.pregnancy_intents, rule="pregnancy",
                            default="selfcare_overview", dose_question=dose_question)
-    about_gabapentin = bool(_GABAPENTIN.search(canonical))
     rls_context = bool(rules.rls_context.search(canonical))
     other_use = not rls_context and not rules.other_uses_unless.search(plain) and any(
         p.search(canonical) for p in rules.other_uses)

@@ -7,6 +7,7 @@ checks the Problem the loader reports for it.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -25,6 +26,7 @@ from bot.core.kb import (
     KnowledgeBaseError,
     Problem,
     load_knowledge_base,
+    parse_taxonomy,
 )
 from tests.conftest import FIXTURE_KB, KNOWLEDGE_DIR
 
@@ -36,15 +38,8 @@ TEN_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "ni
 
 
 def taxonomy_ids() -> list[str]:
-    """The intent ids of knowledge/TAXONOMY.md: `- id: text` bullets and `- a, b, c`."""
-    ids: list[str] = []
-    text = (KNOWLEDGE_DIR / "TAXONOMY.md").read_text(encoding="utf-8")
-    for line in text.splitlines():
-        if not line.startswith("- "):
-            continue
-        head = line[2:].split(":", 1)[0]
-        ids.extend(part.strip() for part in head.split(","))
-    return ids
+    """The intent ids of knowledge/TAXONOMY.md, read by the loader's own parser."""
+    return list(parse_taxonomy((KNOWLEDGE_DIR / "TAXONOMY.md").read_text(encoding="utf-8")))
 
 
 def problems_of(directory: Path) -> tuple[Problem, ...]:
@@ -89,9 +84,11 @@ def set_intent(intent_id: str, key: str, value: Any) -> Callable[[dict[str, Any]
 
 
 def new_intent(intent_id: str, **overrides: Any) -> dict[str, Any]:
-    """A valid non-medical intent whose examples clash with nothing in the fixture."""
+    """A valid non-medical intent whose examples clash with nothing in the fixture (a finer
+    intent under the fixture taxonomy's 'greeting')."""
     entry: dict[str, Any] = {
-        "id": intent_id, "title": "Extra", "medical": False, "answer": "An extra answer.",
+        "id": intent_id, "title": "Extra", "topic": "greeting", "medical": False,
+        "answer": "An extra answer.",
         "examples": [f"zebra question {w}" for w in TEN_WORDS],
     }
     entry.update(overrides)
@@ -294,6 +291,24 @@ CASES: list[Case] = [
      GABAPENTIN, "gabapentin_efficacy", "title", "longer than 40"),
     ("bad reviewed date", GABAPENTIN, set_intent("gabapentin_efficacy", "reviewed", "soon"),
      GABAPENTIN, "gabapentin_efficacy", "reviewed", "must be a date"),
+    ("reviewed date in the future", GABAPENTIN,
+     set_intent("gabapentin_efficacy", "reviewed", dt.date.today() + dt.timedelta(days=1)),
+     GABAPENTIN, "gabapentin_efficacy", "reviewed", "is in the future"),
+    ("missing topic", GABAPENTIN,
+     lambda d: intent_of(d, "gabapentin_efficacy").pop("topic"),
+     GABAPENTIN, "gabapentin_efficacy", "topic", "is required"),
+    ("topic not a taxonomy id", CONVERSATION,
+     add_intent(new_intent("extra_topic", topic="weather")),
+     CONVERSATION, "extra_topic", "topic", "'weather' is not an id of TAXONOMY.md"),
+    ("taxonomy intent under another topic", GABAPENTIN,
+     set_intent("gabapentin_efficacy", "topic", "gabapentin_side_effects"),
+     GABAPENTIN, "gabapentin_efficacy", "topic", "topic is its own id"),
+    ("review-date label with an unknown field", "meta.yml",
+     lambda d: d["messages"].update(reviewed="Reviewed {month}"),
+     "meta.yml", None, "messages.reviewed", "only {date}"),
+    ("review age not a number of months", "meta.yml",
+     lambda d: d.update(reviews={"max_age_months": "a year"}),
+     "meta.yml", None, "reviews.max_age_months", "whole number of months"),
     ("bad regex in an urgent group", "safety.yml",
      lambda d: d["urgent"]["overdose"].append(r"\b(took too many"),
      "safety.yml", None, "urgent.overdose", "invalid regular expression"),
@@ -360,7 +375,8 @@ def test_one_mistake_is_one_located_problem(kb_copy: Path, case: Case) -> None:
 
 def test_duplicate_id_across_two_files(kb_copy: Path) -> None:
     # conversation.yml loads first, so the copy in gabapentin.yml is the duplicate.
-    edit(kb_copy, CONVERSATION, add_intent(new_intent("gabapentin_side_effects")))
+    edit(kb_copy, CONVERSATION, add_intent(new_intent("gabapentin_side_effects",
+                                                      topic="gabapentin_side_effects")))
     problems = problems_of(kb_copy)
     problem = find(problems, GABAPENTIN, "gabapentin_side_effects", "id")
     assert problem.message == f"duplicate id (also in {CONVERSATION})"
@@ -434,3 +450,39 @@ def test_one_broken_file_is_one_problem_not_an_echo(kb_copy: Path) -> None:
     with pytest.raises(KnowledgeBaseError) as caught:
         load_knowledge_base(kb_copy)
     assert [p.file for p in caught.value.problems] == ["sources.yml"]
+
+
+def test_taxonomy_id_without_an_intent_is_reported(kb_copy: Path) -> None:
+    taxonomy = kb_copy / "TAXONOMY.md"
+    taxonomy.write_text(taxonomy.read_text(encoding="utf-8") + "- rls_weather: new id\n",
+                        encoding="utf-8")
+    [problem] = problems_of(kb_copy)
+    assert (problem.file, problem.message) == (
+        "intents/", "no intent for the TAXONOMY.md id 'rls_weather'")
+
+
+def test_missing_taxonomy_file_is_reported(kb_copy: Path) -> None:
+    (kb_copy / "TAXONOMY.md").unlink()
+    [problem] = problems_of(kb_copy)
+    assert problem.file == "TAXONOMY.md" and "missing" in problem.message
+
+
+def test_taxonomy_parser_stops_at_the_finer_intents_section() -> None:
+    text = ("# Taxonomy\n- a_id: one\n- greeting, thanks\n- not an id: prose\n"
+            "## Where finer intents belong (their `topic`)\n- late_id: never read\n")
+    assert parse_taxonomy(text) == ("a_id", "greeting", "thanks")
+
+
+def test_every_intent_has_a_taxonomy_topic(kb: KnowledgeBase) -> None:
+    ids = set(taxonomy_ids())
+    assert kb.taxonomy == ids
+    for intent in kb.intents.values():
+        assert intent.topic in ids, intent.id
+        if intent.id in ids:
+            assert intent.topic == intent.id
+    finer = {i.id: i.topic for i in kb.intents.values() if i.topic != i.id}
+    for intent_id, topic in finer.items():
+        assert intent_id in kb.family(topic)
+        assert intent_id in kb.expand(frozenset({topic}))
+        assert kb.topic_of(intent_id) == topic
+    assert kb.topic_of(None) is None
