@@ -38,7 +38,18 @@ from telegram.request import BaseRequest
 from bot.config import Settings, SettingsError
 from bot.core.engine import Engine
 from bot.core.kb import KnowledgeBase
-from bot.handlers import admin, curation, errors, faq, guard, inline, media, menus, start
+from bot.handlers import (
+    admin,
+    curation,
+    errors,
+    faq,
+    guard,
+    inline,
+    media,
+    menus,
+    selfcheck,
+    start,
+)
 from bot.handlers.admin import SETTINGS_KEY
 from bot.handlers.common import ENGINE_KEY, FOR_BOT, Context
 from bot.handlers.curation import STORE_KEY
@@ -58,6 +69,7 @@ COMMANDS: tuple[tuple[str, str, Any], ...] = (
     ("tips", "Self-care tips for restless legs", menus.on_tips),
     ("guidelines", "What the treatment guidelines say", menus.on_guidelines),
     ("sources", "Where the answers come from", menus.on_sources),
+    ("check", "Could this be RLS? A self-check", selfcheck.on_check),
     ("about", "About this bot", start.on_about),
     ("privacy", "What the bot keeps about you", start.on_privacy),
     ("suggest", "Send a question the bot could not answer", curation.on_suggest),
@@ -130,7 +142,8 @@ def register_handlers(app: BotApplication, settings: Settings) -> None:
     app.add_handler(MessageHandler(
         filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & filters.COMMAND,
         menus.on_unknown_command))
-    # 4. Inline-keyboard taps.
+    # 4. Inline-keyboard taps: the self-check's own (never counted or logged), then the rest.
+    app.add_handler(CallbackQueryHandler(selfcheck.on_answer, pattern=selfcheck.PATTERN))
     app.add_handler(CallbackQueryHandler(menus.on_button))
     # 5. Inline mode (@bot question, in any chat).
     app.add_handler(InlineQueryHandler(inline.on_inline))

@@ -10,7 +10,7 @@ import textwrap
 from dataclasses import replace
 from typing import TextIO
 
-from bot.core import actions, compose, menus
+from bot.core import actions, compose, menus, selfcheck
 from bot.core.engine import Engine
 from bot.core.reply import Button, Reply
 
@@ -26,7 +26,9 @@ def format_reply(reply: Reply, *, numbered: bool = True, with_details: bool = Fa
         parts.append(reply.title.upper())
     if reply.footer:
         parts.append(f"({reply.footer})")
-    parts.append(textwrap.fill(reply.text, WIDTH) if "\n" not in reply.text else reply.text)
+    # Paragraphs are wrapped one by one; a paragraph with its own line breaks (a list) stays.
+    parts.append("\n\n".join(textwrap.fill(p, WIDTH) if "\n" not in p else p
+                              for p in reply.text.split("\n\n")))
     if with_details and reply.details:
         parts.append(textwrap.fill(reply.details, WIDTH))
     if reply.sources:
@@ -78,6 +80,8 @@ def chat(engine: Engine, stdin: TextIO, stdout: TextIO, *, intro: str = "") -> i
                             disclaimer="", details="")
         elif text.lower() in {"menu", "/menu", "/start"}:
             reply = menus.main_menu(kb)
+        elif text.lower() in {"/check", "check"}:  # "Could this be RLS?" self-check
+            reply = selfcheck.start(kb)
         elif text.lower() in {"/tips", "tips"}:
             reply = menus.tip(kb, 1)
         elif text.lower() in {"/guidelines"}:

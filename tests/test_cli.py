@@ -392,3 +392,25 @@ def test_kb_check_fails_on_a_hard_answer(tmp_path: Path) -> None:
     assert code == 1
     assert "other_medications: answer reads at grade" in err
     assert "1 text(s) too hard to read" in err
+
+
+def test_chat_self_check_with_numbered_choices(kb: KnowledgeBase) -> None:
+    assert kb.selfcheck is not None
+    # Second run: Yes, No, Back (to question 2), Yes, Yes, Yes, No.
+    script = "/check\n1\n1\n1\n1\n1\n/check\n1\n2\n3\n1\n1\n1\n2\nquit\n"
+    code, out, _ = run("chat", stdin=script)
+    assert code == 0
+    text = flat(out)
+    assert "(Question 1 of 5)" in text and "[1] Yes [2] No" in text
+    assert flat(kb.selfcheck.results["fits"]) in text
+    assert flat(kb.selfcheck.results["not_all"]) in text
+    assert "Not a yes: not explained by something else." in text  # the "No" to question 2
+    # was taken back
+    assert text.count(flat(kb.selfcheck.results["not_diagnosis"])) == 2
+
+
+def test_chat_about_rls_menu_starts_the_check(kb: KnowledgeBase) -> None:
+    assert kb.selfcheck is not None
+    code, out, _ = run("chat", stdin="5\n1\nquit\n")  # main menu: About RLS -> self-check
+    assert code == 0
+    assert "(Question 1 of 5)" in out

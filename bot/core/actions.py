@@ -17,10 +17,11 @@ _ARG = re.compile(r"[a-z0-9_]*")
 # namespace -> verbs it accepts
 SCHEMA: dict[str, frozenset[str]] = {
     "m": frozenset({"main", "gabapentin", "tips", "guidelines", "about", "sources",
-                    "ask"}),  # menus
+                    "ask", "safety", "check"}),  # menus
     "t": frozenset({"show"}),  # self-care tip by position: t:show:3
     "i": frozenset({"show", "more", "pick"}),  # intent: answer, details, did-you-mean pick
     "f": frozenset({"up", "down"}),  # was this helpful?
+    "c": frozenset({"q"}),  # self-check: c:q:<answers so far, y/n> (the only state it has)
 }
 
 
@@ -64,3 +65,8 @@ def intent(verb: str, intent_id: str) -> str:
 
 def feedback(verb: str, intent_id: str) -> str:
     return Action("f", verb, intent_id).encode()
+
+
+def selfcheck(answers: str) -> str:
+    """The self-check after ``answers`` ("" = question 1, "yyn" = question 4)."""
+    return Action("c", "q", answers).encode()

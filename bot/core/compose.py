@@ -59,6 +59,9 @@ def answer(kb: KnowledgeBase, intent: Intent, *, feedback: bool = False,
                      sources=source_refs(kb, intent.sources), disclaimer=kb.disclaimer,
                      intent_id=intent.id, reviewed=reviewed_line(kb, intent))
     buttons: list[Button] = []
+    if kb.selfcheck is not None and intent.id == kb.selfcheck.offered_by:
+        # "Do I have RLS?": the answer's first button starts the self-check.
+        buttons.append(Button(kb.selfcheck.labels["start"], actions.selfcheck("")))
     if intent.details:
         buttons.append(Button("More detail", actions.intent("more", intent.id)))
     buttons.extend(related_buttons(kb, intent))

@@ -7,7 +7,9 @@ drift apart.
 
 from __future__ import annotations
 
-from bot.core import actions
+from collections.abc import Callable
+
+from bot.core import actions, selfcheck
 from bot.core.compose import (
     MENU_BUTTON,
     answer,
@@ -66,6 +68,8 @@ def guideline(kb: KnowledgeBase, intent_id: str) -> Reply:
 
 def about_menu(kb: KnowledgeBase) -> Reply:
     buttons = [Button(kb.intents[i].title, actions.intent("show", i)) for i in kb.about]
+    if kb.selfcheck is not None:  # "Could this be RLS?" first: what people come to ask
+        buttons.insert(0, Button(kb.selfcheck.labels["start"], actions.selfcheck("")))
     return Reply("menu", "About restless legs syndrome:",
                  buttons=(*rows(buttons), (MENU_BUTTON,)))
 
@@ -73,8 +77,23 @@ def about_menu(kb: KnowledgeBase) -> Reply:
 def gabapentin_menu(kb: KnowledgeBase) -> Reply:
     buttons = [Button(kb.intents[i].title, actions.intent("show", i))
                for i in kb.gabapentin]
+    if kb.gabapentin_safety:
+        buttons.append(Button(SAFETY_MENU_LABEL, actions.menu("safety")))
     return Reply("menu", "Gabapentin and RLS: pick a question.",
                  buttons=(*rows(buttons), (MENU_BUTTON,)))
+
+
+SAFETY_MENU_LABEL = "⚠️ Safety: who, what with, when ▶"
+
+
+def gabapentin_safety_menu(kb: KnowledgeBase) -> Reply:
+    """Older adults, kidneys, pregnancy, driving, travel...: a second page, so the first
+    stays short enough to read on a phone."""
+    buttons = [Button(kb.intents[i].title, actions.intent("show", i))
+               for i in kb.gabapentin_safety]
+    back = Button("◀ About gabapentin", actions.menu("gabapentin"))
+    return Reply("menu", "Gabapentin: safety and special situations. Pick a question.",
+                 buttons=(*rows(buttons), (back, MENU_BUTTON)))
 
 
 def sources_list(kb: KnowledgeBase) -> Reply:
@@ -84,12 +103,14 @@ def sources_list(kb: KnowledgeBase) -> Reply:
 
 def named(kb: KnowledgeBase, name: str) -> Reply | None:
     """The menu behind an ``m:<name>`` button or a /start deep link."""
-    builders = {
+    builders: dict[str, Callable[[], Reply | None]] = {
         "main": lambda: main_menu(kb),
         "tips": lambda: tip(kb, 1),
         "guidelines": lambda: guidelines_menu(kb),
         "about": lambda: about_menu(kb),
         "gabapentin": lambda: gabapentin_menu(kb),
+        "safety": lambda: gabapentin_safety_menu(kb),
+        "check": lambda: selfcheck.start(kb),
         "sources": lambda: sources_list(kb),
         "ask": lambda: ask_prompt(kb),
     }
@@ -110,6 +131,8 @@ def for_action(kb: KnowledgeBase, action: actions.Action) -> Reply | None:
         if action.arg in kb.guidelines:
             return guideline(kb, action.arg)
         return answer(kb, intent, feedback=action.verb == "pick")
+    if action.ns == "c":
+        return selfcheck.step(kb, action.arg)
     if action.ns == "f" and action.arg in kb.intents:
         return Reply("notice", "Thank you for the feedback!", buttons=((MENU_BUTTON,),))
     return None

@@ -178,7 +178,7 @@ def test_guidelines_overview_names_all_three(kb: KnowledgeBase) -> None:
 
 def test_about_and_sources_menus(kb: KnowledgeBase) -> None:
     about = menus.about_menu(kb)
-    assert datas(about) == [f"i:show:{i}" for i in kb.about] + ["m:main"]
+    assert datas(about) == ["c:q"] + [f"i:show:{i}" for i in kb.about] + ["m:main"]
     sources = menus.sources_list(kb)
     assert sources.text == kb.messages["sources_intro"]
     assert len(sources.sources) == len(kb.sources)

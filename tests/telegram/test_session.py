@@ -272,8 +272,8 @@ async def test_start_deep_links(user: Driver, payload: str, expected: str) -> No
 async def test_set_my_commands_at_start_up(fake: object, user: Driver) -> None:
     [call] = user.fake.named("setMyCommands")
     names = [c["command"] for c in call.params["commands"]]
-    assert names == ["start", "help", "menu", "tips", "guidelines", "sources", "about",
-                     "privacy", "suggest"]
+    assert names == ["start", "help", "menu", "tips", "guidelines", "sources", "check",
+                     "about", "privacy", "suggest"]
     assert "stats" not in names and "reload" not in names  # admin commands stay hidden
     assert all(c["description"] for c in call.params["commands"])
 
