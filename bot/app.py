@@ -37,7 +37,13 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.config import Settings, SettingsError
-from bot.core.actions import FeedbackAction, MenuAction, PageAction, TopicAction
+from bot.core.actions import (
+    FeedbackAction,
+    MenuAction,
+    PageAction,
+    SelfCheckAction,
+    TopicAction,
+)
 from bot.core.engine import Engine
 from bot.core.kb import KnowledgeBase
 from bot.handlers import (
@@ -50,6 +56,7 @@ from bot.handlers import (
     inline,
     media,
     menus,
+    selfcheck,
     start,
     topics,
 )
@@ -68,6 +75,7 @@ HANDLERS: dict[str, Any] = {
     "suggest": curation.on_suggest,
     "stats": admin.on_stats,
     "reload": admin.on_reload,
+    "check": selfcheck.on_check,
 }
 """The commands of knowledge/menus.yml that need code (``handler: <name>``); every other
 command shows a menu, an intent or a message through ``menus.on_command``."""
@@ -145,6 +153,9 @@ def register_handlers(app: BotApplication, settings: Settings, kb: KnowledgeBase
     app.add_handler(CallbackQueryHandler(topics.on_topic_button, pattern=TopicAction.PATTERN))
     app.add_handler(CallbackQueryHandler(feedback.on_feedback_button,
                                          pattern=FeedbackAction.PATTERN))
+    # The self-check's taps carry a person's yes/no answers: a handler of its own that
+    # neither counts nor logs them.
+    app.add_handler(CallbackQueryHandler(selfcheck.on_answer, pattern=SelfCheckAction.PATTERN))
     app.add_handler(CallbackQueryHandler(menus.on_stale_button))
     # 4. Inline mode (@bot question, in any chat).
     app.add_handler(InlineQueryHandler(inline.on_inline))

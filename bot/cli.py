@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -32,14 +32,18 @@ def _load(directory: str | Path | None, stderr: TextIO) -> KnowledgeBase | None:
         return None
 
 
-def result_json(question: str, result: Result) -> dict[str, Any]:
-    """One question's outcome, for scripts and curators (stable keys)."""
+def result_json(question: str, result: Result,
+                topic_of: Callable[[str | None], str | None] = lambda i: i) -> dict[str, Any]:
+    """One question's outcome, for scripts and curators (stable keys); ``topic`` is the
+    TAXONOMY.md id the answering intent counts as (a finer intent names its parent)."""
     decision, reply = result.decision, result.reply
     why = decision.why
     suggestions = [c.intent_id for c in decision.candidates] if decision.kind == "suggest" else []
+    intent = decision.intent_id if decision.kind == "answer" else None
     return {
         "question": question,
-        "intent": decision.intent_id if decision.kind == "answer" else None,
+        "intent": intent,
+        "topic": topic_of(intent),
         "score": decision.score,
         "decision": decision.kind,
         "answer": reply.text,
@@ -74,8 +78,8 @@ def cmd_ask(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: Tex
             question = line.rstrip("\r\n")
             result = engine.ask(question)
             if args.json:
-                print(json.dumps(result_json(question, result), ensure_ascii=False),
-                      file=stdout, flush=True)
+                print(json.dumps(result_json(question, result, kb.topic_of),
+                                 ensure_ascii=False), file=stdout, flush=True)
             else:
                 print(format_reply(kb, result.reply, with_details=True) + "\n",
                       file=stdout,
@@ -88,7 +92,8 @@ def cmd_ask(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: Tex
         return 2
     result = engine.ask(questions[0])
     if args.json:
-        print(json.dumps(result_json(questions[0], result), ensure_ascii=False), file=stdout)
+        print(json.dumps(result_json(questions[0], result, kb.topic_of), ensure_ascii=False),
+              file=stdout)
     else:
         print(format_reply(kb, result.reply, with_details=True), file=stdout)
     return 0
@@ -179,9 +184,45 @@ def cmd_kb_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> in
         print(str(exc), file=stderr)
         return 1
     examples = sum(len(i.examples) for i in kb.intents.values())
+    finer = sum(1 for i in kb.intents.values() if i.topic != i.id)
     print(f"OK: {len(kb.intents)} intents, {examples} examples, {len(kb.sources)} sources, "
           f"{len(kb.menus)} menus, {len(kb.commands)} commands, {len(kb.roles.popular)} "
           f"popular topics in {kb.directory}", file=stdout)
+    print(f"topics: {len(kb.taxonomy)} taxonomy ids, {finer} finer intents answering for "
+          "one of them", file=stdout)
+    return _check_quality(kb, args.max_review_age, stdout, stderr)
+
+
+def _check_quality(kb: KnowledgeBase, max_review_age: int | None, stdout: TextIO,
+                   stderr: TextIO) -> int:
+    """Readability (fails above the limits) and review age (warns), after a clean load."""
+    import datetime as dt
+
+    from bot.core import quality
+
+    months = max_review_age or kb.review_max_age_months
+    old = quality.old_reviews(kb, dt.date.today(), months)
+    for review in old:
+        when = f"reviewed {review.reviewed} ({review.months} months ago)" if review.reviewed \
+            else "has no reviewed date"
+        print(f"warning: {review.where} {when}; check it against its sources and update "
+              f"'reviewed' (limit {months} months)", file=stderr)
+    if not old:
+        print(f"reviews: every medical text reviewed within {months} months", file=stdout)
+    grade = quality.flesch_kincaid()
+    if grade is None:
+        print("readability: not checked (textstat is not installed; pip install -e '.[dev]')",
+              file=stderr)
+        return 0
+    grades = quality.readability(kb, grade)
+    print(f"readability (Flesch-Kincaid): {quality.readability_summary(grades)}", file=stdout)
+    too_hard = [g for g in grades if g.too_hard]
+    for g in too_hard:
+        print(f"  - {g.where}: {g.field} reads at grade {g.grade:.1f} (limit {g.limit:g}): "
+              "shorter sentences, common words", file=stderr)
+    if too_hard:
+        print(f"{len(too_hard)} text(s) too hard to read", file=stderr)
+        return 1
     return 0
 
 
@@ -255,6 +296,9 @@ def build_parser() -> argparse.ArgumentParser:
     kb_sub = kb.add_subparsers(dest="kb_command", required=True)
     check = kb_sub.add_parser("check", help="validate the knowledge base; exit 1 on problems")
     check.add_argument("dir", nargs="?", default=None, help="folder (default: knowledge/)")
+    check.add_argument("--max-review-age", type=int, default=None, metavar="MONTHS",
+                       help="warn about reviews older than this (default: meta.yml "
+                            "reviews.max_age_months, 12)")
     return parser
 
 

@@ -161,7 +161,8 @@ def _cut_point(raw: str, budget: int) -> int:
 
 def _paragraphs(reply: Reply, limit: int) -> list[str]:
     """The reply's parts in reading order, each within ``limit``: title, text, footer,
-    sources, disclaimer (last, so it is the final thing read before the buttons)."""
+    sources, review date, disclaimer (last, so it is the final thing read before the
+    buttons)."""
     parts: list[str] = []
     if reply.title:
         parts += wrap(reply.title, "<b>", "</b>", limit)
@@ -172,6 +173,8 @@ def _paragraphs(reply: Reply, limit: int) -> list[str]:
         parts += wrap(reply.footer, "<i>", "</i>", limit)
     parts += pack(_source_lines(reply.sources, reply.sources_title, limit,
                                 with_citation=reply.kind == "info"), "\n", limit)
+    if reply.reviewed:
+        parts += wrap(reply.reviewed, "<i>", "</i>", limit)
     if reply.disclaimer:
         parts += wrap(reply.disclaimer, "<i>", "</i>", limit)
     return parts

@@ -13,7 +13,7 @@ import textwrap
 from dataclasses import dataclass, replace
 from typing import TextIO
 
-from bot.core import menus
+from bot.core import menus, selfcheck
 from bot.core.actions import MenuAction, PageAction, decode
 from bot.core.engine import Engine
 from bot.core.kb import KnowledgeBase
@@ -60,12 +60,16 @@ def format_reply(kb: KnowledgeBase, reply: Reply, *, numbered: bool = True,
         parts.append(reply.title.upper())
     if reply.footer:
         parts.append(f"({reply.footer})")
-    parts.append(textwrap.fill(reply.text, WIDTH) if "\n" not in reply.text else reply.text)
+    # Paragraphs are wrapped one by one; a paragraph with its own line breaks (a list) stays.
+    parts.append("\n\n".join(textwrap.fill(p, WIDTH) if "\n" not in p else p
+                              for p in reply.text.split("\n\n")))
     if with_details and reply.details:
         parts.append(textwrap.fill(reply.details, WIDTH))
     if reply.sources:
         lines = [f"  - {s.label}: {s.url}" for s in reply.sources]
         parts.append(f"{reply.sources_title}\n" + "\n".join(lines))
+    if reply.reviewed:
+        parts.append(reply.reviewed)
     if reply.disclaimer:
         parts.append(textwrap.fill(reply.disclaimer, WIDTH))
     if numbered and reply.buttons:
@@ -85,6 +89,8 @@ def for_command(kb: KnowledgeBase, engine: Engine, name: str) -> Reply:
         return menus.main_menu(kb, welcome=True)
     if command.handler == "suggest":
         return replace(menus.main_menu(kb), text=kb.text("suggest_off"))
+    if command.handler == "check":
+        return selfcheck.start(kb) or menus.main_menu(kb)
     return menus.for_command(kb, command) or menus.main_menu(kb)
 
 

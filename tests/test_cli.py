@@ -280,7 +280,8 @@ def test_kb_check_on_the_real_knowledge_base(kb: KnowledgeBase) -> None:
     code, out, err = run("kb", "check")
     assert code == 0, err
     assert out.startswith(f"OK: {len(kb.intents)} intents, ")
-    assert f"{len(kb.sources)} sources, 7 menus" in out
+    assert f"{len(kb.sources)} sources, {len(kb.menus)} menus" in out
+    assert f"topics: {len(kb.taxonomy)} taxonomy ids" in out
 
 
 def test_kb_check_on_the_fixture() -> None:
@@ -356,3 +357,89 @@ def test_real_entry_point_in_a_subprocess() -> None:
         cwd=REPO_ROOT, capture_output=True, text=True, timeout=60, check=False,
     )
     assert probe.stdout.strip() == "False", probe.stderr
+
+
+def test_ask_json_reports_the_topic_beside_the_intent(kb: KnowledgeBase) -> None:
+    data = json.loads(run("ask", "--json", "does neurontin help restless legs")[1])
+    assert (data["intent"], data["topic"]) == ("gabapentin_efficacy", "gabapentin_efficacy")
+    finer = next(i for i in kb.intents.values() if i.topic != i.id)
+    data = json.loads(run("ask", "--json", finer.examples[0])[1])
+    assert data["intent"] == finer.id
+    assert data["topic"] == finer.topic
+    assert json.loads(run("ask", "--json", "asdkjh qwe")[1])["topic"] is None
+
+
+def _fixture_copy(tmp_path: Path) -> Path:
+    root = tmp_path / "kb"
+    shutil.copytree(FIXTURE_KB, root)
+    return root
+
+
+def test_kb_check_reports_readability_and_reviews(kb: KnowledgeBase) -> None:
+    code, out, err = run("kb", "check")
+    assert code == 0, err
+    assert "readability (Flesch-Kincaid): short answers: median grade" in out
+    assert "(limit 8," in out and "(limit 10," in out
+    assert f"reviewed within {kb.review_max_age_months} months" in out
+
+
+def test_kb_check_warns_on_an_old_review_and_passes(tmp_path: Path) -> None:
+    root = _fixture_copy(tmp_path)
+    path = root / "intents" / "gabapentin.yml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "reviewed: 2026-11-24", "reviewed: 2020-01-15", 1), encoding="utf-8")
+    code, _, err = run("kb", "check", str(root))
+    assert code == 0
+    assert "warning: gabapentin_efficacy reviewed 2020-01-15" in err
+    assert "limit 12 months" in err
+    code, _, err = run("kb", "check", "--max-review-age", "200", str(root))
+    assert code == 0 and "warning" not in err
+
+
+def test_kb_check_fails_on_a_future_review_date(tmp_path: Path) -> None:
+    root = _fixture_copy(tmp_path)
+    path = root / "intents" / "gabapentin.yml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "reviewed: 2026-11-24", "reviewed: 2999-01-01", 1), encoding="utf-8")
+    code, _, err = run("kb", "check", str(root))
+    assert code == 1
+    assert "2999-01-01 is in the future" in err
+
+
+def test_kb_check_fails_on_a_hard_answer(tmp_path: Path) -> None:
+    pytest.importorskip("textstat")
+    root = _fixture_copy(tmp_path)
+    path = root / "intents" / "gabapentin.yml"
+    text = path.read_text(encoding="utf-8")
+    hard = ("Alpha-2-delta ligands may be considered for initial pharmacological treatment of "
+            "clinically significant restless legs syndrome given their favourable augmentation "
+            "profile relative to dopaminergic agents.")
+    path.write_text(text.replace(
+        "answer: This bot covers gabapentin only. Ask your doctor about other medicines.",
+        f"answer: {hard}"), encoding="utf-8")
+    code, _, err = run("kb", "check", str(root))
+    assert code == 1
+    assert "other_medications: answer reads at grade" in err
+    assert "1 text(s) too hard to read" in err
+
+
+def test_chat_self_check_with_numbered_choices(kb: KnowledgeBase) -> None:
+    assert kb.selfcheck is not None
+    # Second run: Yes, No, Back (to question 2), Yes, Yes, Yes, No.
+    script = "/check\n1\n1\n1\n1\n1\n/check\n1\n2\n3\n1\n1\n1\n2\nquit\n"
+    code, out, _ = run("chat", stdin=script)
+    assert code == 0
+    text = flat(out)
+    assert "(Question 1 of 5)" in text and "[1] Yes [2] No" in text
+    assert flat(kb.selfcheck.results["fits"]) in text
+    assert flat(kb.selfcheck.results["not_all"]) in text
+    assert "Not a yes: not explained by something else." in text  # the "No" to question 2
+    # was taken back
+    assert text.count(flat(kb.selfcheck.results["not_diagnosis"])) == 2
+
+
+def test_chat_about_rls_menu_starts_the_check(kb: KnowledgeBase) -> None:
+    assert kb.selfcheck is not None
+    code, out, _ = run("chat", stdin="5\n1\nquit\n")  # main menu: About RLS -> self-check
+    assert code == 0
+    assert "(Question 1 of 5)" in out

@@ -121,7 +121,28 @@ class FeedbackAction(Action):
         return cls(vote, parts[1])
 
 
-FAMILIES: tuple[type[Action], ...] = (MenuAction, PageAction, TopicAction, FeedbackAction)
+@dataclass(frozen=True)
+class SelfCheckAction(Action):
+    """The "Could this be RLS?" self-check after the answers so far, y or n each:
+    ``s:q`` is question 1, ``s:q:yyn`` question 4. The answers are the check's only state:
+    nothing about a person's health is kept anywhere else. How many answers make sense is
+    the knowledge base's business (``selfcheck.valid``); the pattern only bounds them."""
+
+    PREFIX: ClassVar[str] = "s"
+    PATTERN: ClassVar[re.Pattern[str]] = re.compile(r"^s:q(?::[yn]{1,16})?$")
+    answers: str = ""
+
+    def fields(self) -> tuple[str, ...]:
+        return ("q", self.answers) if self.answers else ("q",)
+
+    @classmethod
+    def build(cls, parts: tuple[str, ...]) -> Self:
+        return cls(parts[1] if len(parts) > 1 else "")
+
+
+FAMILIES: tuple[type[Action], ...] = (MenuAction, PageAction, TopicAction, FeedbackAction,
+                                      SelfCheckAction)
+"""Every family's prefix is its own (m, p, i, f, s); curation's c and w are taken elsewhere."""
 
 
 def decode(data: str | None) -> Action | None:
@@ -147,3 +168,7 @@ def intent(verb: TopicVerb, intent_id: str) -> str:
 
 def feedback(vote: Vote, intent_id: str) -> str:
     return FeedbackAction(vote, intent_id).pack()
+
+
+def selfcheck(answers: str = "") -> str:
+    return SelfCheckAction(answers).pack()

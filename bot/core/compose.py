@@ -12,6 +12,7 @@ from dataclasses import replace
 from bot.core import actions
 from bot.core.kb import Intent, KnowledgeBase
 from bot.core.matcher import Candidate
+from bot.core.quality import reviewed_label
 from bot.core.reply import Button, Reply, SourceRef
 
 MAIN_MENU = "main"
@@ -43,6 +44,13 @@ def rows(buttons: Sequence[Button], per_row: int = 1) -> tuple[tuple[Button, ...
     return tuple(tuple(buttons[i:i + per_row]) for i in range(0, len(buttons), per_row))
 
 
+def reviewed_line(kb: KnowledgeBase, intent: Intent) -> str:
+    """"Reviewed Nov 2026" under a medical answer: how fresh the text is, for the reader."""
+    if not intent.medical or intent.reviewed is None:
+        return ""
+    return kb.text("reviewed", date=reviewed_label(intent.reviewed))
+
+
 def related_buttons(kb: KnowledgeBase, intent: Intent) -> list[Button]:
     return [Button(kb.intents[r].title, actions.intent("show", r)) for r in intent.related]
 
@@ -57,6 +65,9 @@ def answer(kb: KnowledgeBase, intent: Intent, *, feedback: bool = False,
                      sources=refs, sources_title=sources_title(kb, refs),
                      intent_id=intent.id)
     buttons: list[Button] = []
+    if kb.selfcheck is not None and intent.id == kb.selfcheck.offered_by:
+        # "Do I have RLS?": the answer's first button starts the self-check.
+        buttons.append(Button(kb.selfcheck.labels["start"], actions.selfcheck()))
     if intent.details:
         buttons.append(Button(kb.text("buttons.more"), actions.intent("more", intent.id)))
     buttons.extend(related_buttons(kb, intent))
@@ -76,7 +87,7 @@ def answer(kb: KnowledgeBase, intent: Intent, *, feedback: bool = False,
     return Reply("answer", text, title=intent.title, details=intent.details, sources=sources,
                  sources_title=sources_title(kb, sources),
                  disclaimer=kb.disclaimer if intent.medical else "", buttons=keyboard,
-                 intent_id=intent.id)
+                 intent_id=intent.id, reviewed=reviewed_line(kb, intent))
 
 
 def urgent(kb: KnowledgeBase, key: str, lang: str) -> Reply:
@@ -110,7 +121,7 @@ def details(kb: KnowledgeBase, intent: Intent) -> Reply:
     return Reply("details", text, title=intent.title, sources=refs,
                  sources_title=sources_title(kb, refs),
                  disclaimer=kb.disclaimer if intent.medical else "", buttons=keyboard,
-                 intent_id=intent.id)
+                 intent_id=intent.id, reviewed=reviewed_line(kb, intent))
 
 
 def suggest(kb: KnowledgeBase, candidates: Sequence[Candidate]) -> Reply:

@@ -17,6 +17,10 @@ from bot.core.normalize import MAX_INPUT_CHARS, to_plain
 from bot.core.reply import Reply
 from bot.core.safety import SafetyCheck, Tier, check
 
+ROUTE_FINER_SCORE = 50.0
+"""A routed question goes to a finer intent only on a clear match: "horizant price" shares
+one word with "taking horizant on a plane" and stays with the intent it was routed to."""
+
 
 @dataclass(frozen=True)
 class Result:
@@ -62,10 +66,23 @@ class Engine:
                 decision = Decision("fallback", None, 0.0, (), why)
             else:
                 decision = Decision("answer", safety.intent_id, 100.0, (), why)
+                family = self.kb.family(safety.intent_id)
+                if safety.verdict == "route" and len(family) > 1:
+                    # Routed to a taxonomy id with finer intents ("a drug test" -> other
+                    # uses): the finer intent written for the question answers it.
+                    finer = self.matcher.decide(normalized, family)
+                    if finer.kind == "answer" and finer.intent_id and \
+                            finer.score >= ROUTE_FINER_SCORE:
+                        decision = replace(decision, intent_id=finer.intent_id,
+                                           score=finer.score, candidates=finer.candidates,
+                                           why=replace(finer.why, rule=safety.rule))
         else:
             conversation = safety.allowed is self.kb.safety.conversation_intents
+            allowed = safety.allowed
+            if allowed is not None and not conversation:
+                allowed = self.kb.expand(allowed)  # finer intents answer for their topic
             decision = self.matcher.decide(
-                normalized, safety.allowed,
+                normalized, allowed,
                 threshold=self.kb.matching.conversation_threshold if conversation else None,
                 excluded=safety.excluded,
                 # Small talk must be mostly explained by an example: "how much of my sleep"

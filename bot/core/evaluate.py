@@ -43,14 +43,18 @@ class Outcome:
     decision: str
     score: float
     tier: str | None = None  # the danger reply sent, if any
+    topic: str | None = None  # the taxonomy id the predicted intent answers for
 
     @property
     def correct(self) -> bool:
+        """A finer intent counts when its topic is expected: question sets are labelled
+        with TAXONOMY.md ids, and "falls in older adults" answers a side-effects question."""
         if not self.item.expect:
             # An urgent message of a safety set: a danger reply, whichever tier; a near miss:
             # anything but a danger reply.
             return (self.tier is not None) == (self.item.tag == "urgent")
-        return self.predicted in self.item.expect
+        return self.predicted in self.item.expect or (
+            self.topic is not None and self.topic in self.item.expect)
 
 
 @dataclass
@@ -178,5 +182,6 @@ def evaluate(engine: Engine, items: Sequence[Item]) -> Report:
         decision = result.decision
         predicted = decision.intent_id if decision.kind == "answer" else None
         report.outcomes.append(Outcome(item, predicted, decision.kind, decision.score,
-                                       result.tier))
+                                       tier=result.tier,
+                                       topic=engine.kb.topic_of(predicted)))
     return report

@@ -12,7 +12,7 @@ import datetime as dt
 import re
 import sys
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -66,6 +66,7 @@ REQUIRED_MESSAGES: dict[str, frozenset[str]] = {
         "buttons.more": (), "buttons.prev": (), "buttons.next": (), "buttons.back": ("menu",),
         "buttons.helpful": (), "buttons.not_helpful": (), "buttons.open_chat": (),
         "profile.description": (), "profile.short_description": (),
+        "reviewed": ("date",), "selfcheck_position": ("n", "total"),
     }.items()
 }
 """Every message the code looks up, with the {placeholders} it fills in. Menus and commands
@@ -74,17 +75,23 @@ MENU_FIELDS = ("label", "text", "name")
 MESSAGE_SECTIONS = ("messages", "buttons", "menus", "commands", "profile")
 MAX_LENGTHS = {"profile.description": 512, "profile.short_description": 120}
 MAX_COMMAND_DESCRIPTION = 256
-MENU_KINDS = ("main", "list", "pages", "prompt", "sources")
-"""main: the main menu's rows of menus; list: topics as buttons; pages: one topic at a time
-with Prev / Next; prompt: its text only (how to ask); sources: every source."""
-HANDLERS = frozenset({"start", "suggest", "stats", "reload"})
+MENU_KINDS = ("main", "list", "pages", "prompt", "sources", "selfcheck")
+"""main: the main menu's rows of menus; list: topics (and sub-menus) as buttons; pages: one
+topic at a time with Prev / Next; prompt: its text only (how to ask); sources: every source;
+selfcheck: the "Could this be RLS?" self-check of selfcheck.yml."""
+HANDLERS = frozenset({"start", "suggest", "stats", "reload", "check"})
 """Commands that need code (deep links, the store, admin checks); every other command just
 shows a menu, an intent or a message."""
 COMMAND_SHOWS = ("menu", "intent", "message", "handler")
 INTENT_KEYS = frozenset(
-    {"id", "title", "medical", "answer", "details", "sources", "related", "reviewed",
+    {"id", "title", "topic", "medical", "answer", "details", "sources", "related", "reviewed",
      "examples"}
 )
+TAXONOMY_FILE = "TAXONOMY.md"
+# The taxonomy's ids are its bullets, "- some_id: what it covers" or "- a, b, c", up to the
+# section on finer intents (whose bullets are prose).
+_TAXONOMY_ITEM = re.compile(r"^- ([a-z][a-z0-9_]*(?:, [a-z][a-z0-9_]*)*)(?::|\s*$)")
+_TAXONOMY_END = "## Where finer intents belong"
 SOURCE_KEYS = frozenset({"id", "short", "year", "citation", "url", "status"})
 ROLES_FILE = "roles.yml"
 # libyaml's C loader parses the knowledge base several times faster (start-up, /reload).
@@ -145,6 +152,7 @@ class Intent:
     related: tuple[str, ...] = ()
     reviewed: dt.date | None = None
     file: str = ""
+    topic: str = ""  # the TAXONOMY.md id whose question this intent answers (own id if one)
 
 
 @dataclass(frozen=True)
@@ -187,6 +195,32 @@ class SafetyRules:
     pregnancy_medicine: re.Pattern[str]
     pregnancy_intents: frozenset[str]
     dose_amount: re.Pattern[str]
+    # Optional (a knowledge base without gabapentin-in-pregnancy answers leaves them out):
+    pregnancy_gabapentin_intents: frozenset[str] = frozenset()
+    pregnancy_other_medicine: re.Pattern[str] = re.compile(r"(?!)")
+
+
+@dataclass(frozen=True)
+class SelfCheck:
+    """The "Could this be RLS?" self-check (``selfcheck.yml``): allen_2014's five essential
+    criteria as yes/no questions, and the texts of its result. Data, so the medical wording
+    is reviewed beside the answers and the code only counts yes and no."""
+
+    title: str
+    intro: str
+    questions: tuple[str, ...]
+    criteria: tuple[str, ...]  # what a "yes" to each question means, for the result
+    labels: Mapping[str, str]  # button labels: start, yes, no, back, again
+    results: Mapping[str, str]  # fits, not_all, missing, similar, ask_doctor, not_diagnosis
+    sources: tuple[str, ...]
+    reviewed: dt.date | None
+    offered_by: str  # the intent ("do I have RLS?") whose answer offers the check
+    follow_ups: tuple[str, ...] = ()  # intents offered under the result
+
+
+SELFCHECK_LABELS = ("start", "yes", "no", "back", "again")
+SELFCHECK_RESULTS = ("fits", "not_all", "missing", "similar", "ask_doctor", "not_diagnosis")
+SELFCHECK_QUESTIONS = 5
 
 
 @dataclass(frozen=True)
@@ -205,6 +239,7 @@ class Roles:
     other_uses: str  # gabapentin for another condition, its price, drug tests
     side_effects: str  # "can you overdose on gabapentin": the side-effects answer
     selfcare: str  # what a narrowed question gets when nothing matches well (pregnancy)
+    pregnancy: str  # gabapentin in pregnancy or breastfeeding, when nothing matches well
     sources: str  # the intent whose answer lists every source
     popular: tuple[str, ...]  # inline mode, before anything is typed
     both_medicines: tuple[str, ...]  # may answer when gabapentin and another RLS medicine
@@ -224,6 +259,8 @@ class Menu:
     topics: tuple[str, ...] = ()  # intent ids (list, pages)
     rows: tuple[tuple[str, ...], ...] = ()  # menu ids (main)
     back: bool = False  # a topic opened from this menu gets a "Back to ..." button
+    before: tuple[str, ...] = ()  # list: sub-menus shown as buttons before the topics
+    after: tuple[str, ...] = ()  # list: ...and after them; a sub-menu gets "Back to" this
 
 
 @dataclass(frozen=True)
@@ -257,12 +294,33 @@ class KnowledgeBase:
     normalizer: Normalizer = field(compare=False, repr=False)
     languages: Mapping[str, Mapping[str, str]] = field(default_factory=dict, compare=False,
                                                       repr=False)
+    taxonomy: frozenset[str] = frozenset()
+    review_max_age_months: int = 12
+    selfcheck: SelfCheck | None = None
 
     def text(self, key: str, **values: object) -> str:
         """The one lookup for words a person reads: ``messages/<language>.yml`` by key,
         its {placeholders} filled in (the loader checked they match)."""
         template = self.messages[key]
         return template.format(**values) if values else template
+
+    def topic_of(self, intent_id: str | None) -> str | None:
+        """The taxonomy id an answer counts as (``None`` stays ``None``)."""
+        if intent_id is None:
+            return None
+        intent = self.intents.get(intent_id)
+        return intent.topic if intent is not None else intent_id
+
+    def family(self, topic: str) -> frozenset[str]:
+        """The intents that answer a taxonomy id's question: itself and its finer intents.
+
+        A safety rule that routes a question to a taxonomy id ("a drug test" -> other uses)
+        lets the matcher pick the finer intent written for it within this family."""
+        return frozenset(i.id for i in self.intents.values() if i.topic == topic) | {topic}
+
+    def expand(self, ids: frozenset[str]) -> frozenset[str]:
+        """``ids`` plus every finer intent whose topic is one of them."""
+        return ids | frozenset(i.id for i in self.intents.values() if i.topic in ids)
 
 
 # --------------------------------------------------------------------------- loading
@@ -430,6 +488,8 @@ def _load_safety(root: Path, out: _Collector) -> SafetyRules:
     # (``rls_specific_medicines`` <- ``other_medicines.rls_specific``).
     values: dict[str, Any] = {}
     for f in fields(SafetyRules):
+        if f.name not in data and f.default is not MISSING:
+            continue  # optional: the field's default
         if f.name.endswith("_medicines"):
             kind = f.name.removesuffix("_medicines")
             values[f.name] = _word_pattern(_string_list(
@@ -570,12 +630,28 @@ def _danger_replies(raw: Any, file: str, out: _Collector) -> dict[str, DangerTex
     return replies
 
 
+DEFAULT_REVIEW_MAX_AGE_MONTHS = 12
+
+
+def _load_review_age(root: Path, out: _Collector) -> int:
+    """``reviews.max_age_months`` of meta.yml: after how long kb check calls a review old."""
+    data = _read_yaml(root / "meta.yml", root, _Collector()) or {}  # meta problems: once
+    raw = data.get("reviews", {}) or {}
+    value = raw.get("max_age_months", DEFAULT_REVIEW_MAX_AGE_MONTHS) if isinstance(
+        raw, dict) else None
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 120:
+        out.add("meta.yml", "must be a whole number of months from 1 to 120",
+                field_="reviews.max_age_months")
+        return DEFAULT_REVIEW_MAX_AGE_MONTHS
+    return value
+
+
 def _load_meta(root: Path, out: _Collector) -> MatchingSettings:
     file = "meta.yml"
     data = _read_yaml(root / file, root, out) or {}
-    for key in sorted(set(data) - {"version", "matching"}):
-        out.add(file, "unknown top-level key (allowed: version, matching; words a person "
-                "reads belong in messages/)", field_=key)
+    for key in sorted(set(data) - {"version", "matching", "reviews"}):
+        out.add(file, "unknown top-level key (allowed: version, matching, reviews; words a "
+                "person reads belong in messages/)", field_=key)
     raw = data.get("matching", {}) or {}
     settings = MatchingSettings()
     values: dict[str, float] = {}
@@ -729,16 +805,17 @@ def _parse_intent(entry: Any, file: str, n: int, out: _Collector) -> Intent | No
     if len(examples) < MIN_EXAMPLES:
         out.add(file, f"has {len(examples)} example(s); write at least {MIN_EXAMPLES}",
                 label, "examples")
-    reviewed = entry.get("reviewed")
-    if reviewed is not None and not isinstance(reviewed, dt.date):
-        out.add(file, "must be a date like 2026-11-24", label, "reviewed")
-        reviewed = None
+    reviewed = _review_date(entry.get("reviewed"), file, label, out)
+    topic = _text(entry.get("topic"))
+    if not topic:
+        out.add(file, "is required: the TAXONOMY.md id whose question this intent answers "
+                "(a taxonomy intent names itself)", label, "topic")
     intent = Intent(
         id=iid, title=title, answer=_text(entry.get("answer")), examples=examples,
         medical=medical, details=_text(entry.get("details")),
         sources=_string_list(entry.get("sources"), file, label, "sources", out),
         related=_string_list(entry.get("related"), file, label, "related", out),
-        reviewed=reviewed, file=file,
+        reviewed=reviewed, file=file, topic=topic,
     )
     for key in ("title", "answer", "details"):
         if DOSE_PATTERN.search(getattr(intent, key)):
@@ -746,6 +823,117 @@ def _parse_intent(entry: Any, file: str, n: int, out: _Collector) -> Intent | No
     if medical and not intent.sources:
         out.add(file, "a medical intent needs at least one source", label, "sources")
     return intent
+
+
+def _review_date(value: Any, file: str, label: str | None, out: _Collector) -> dt.date | None:
+    """A ``reviewed`` date; one in the future is a typo (nobody has reviewed it yet)."""
+    if value is None:
+        return None
+    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+        out.add(file, "must be a date like 2026-11-24", label, "reviewed")
+        return None
+    if value > dt.date.today():
+        out.add(file, f"{value} is in the future: give the date the text was checked",
+                label, "reviewed")
+        return None
+    return value
+
+
+def parse_taxonomy(text: str) -> tuple[str, ...]:
+    """The intent ids of a TAXONOMY.md text, in order (its finer-intents section excluded)."""
+    ids: list[str] = []
+    for line in text.splitlines():
+        if line.startswith(_TAXONOMY_END):
+            break
+        if found := _TAXONOMY_ITEM.match(line):
+            ids.extend(part.strip() for part in found.group(1).split(","))
+    return tuple(ids)
+
+
+def _load_taxonomy(root: Path, out: _Collector) -> frozenset[str] | None:
+    """The contract every question set is scored against; ``None`` if it cannot be read."""
+    try:
+        text = (root / TAXONOMY_FILE).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        out.add(TAXONOMY_FILE, "file is missing (the intent ids question sets are scored "
+                "against)")
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        out.add(TAXONOMY_FILE, f"cannot be read: {exc}")
+        return None
+    ids = parse_taxonomy(text)
+    if not ids:
+        out.add(TAXONOMY_FILE, "lists no intent ids ('- some_id: ...' bullets)")
+        return None
+    return frozenset(ids)
+
+
+def _check_topics(intents: Mapping[str, Intent], taxonomy: frozenset[str],
+                  out: _Collector, reported: frozenset[str] = frozenset()) -> None:
+    """Every intent answers one taxonomy question; every taxonomy id has its intent (those a
+    role names, ``reported``, are already reported by roles.yml when missing)."""
+    for intent in intents.values():
+        if not intent.topic:
+            continue
+        if intent.topic not in taxonomy:
+            out.add(intent.file, f"'{intent.topic}' is not an id of {TAXONOMY_FILE}",
+                    intent.id, "topic")
+        elif intent.id in taxonomy and intent.topic != intent.id:
+            out.add(intent.file, f"a taxonomy intent's topic is its own id ('{intent.id}')",
+                    intent.id, "topic")
+    for missing in sorted(taxonomy - set(intents) - reported):  # those: once
+        out.add("intents/", f"no intent for the {TAXONOMY_FILE} id '{missing}'")
+
+
+def _load_selfcheck(root: Path, intents: Mapping[str, Intent], sources: Mapping[str, Source],
+                    out: _Collector, *, check_refs: bool) -> SelfCheck | None:
+    file = "selfcheck.yml"
+    if not (root / file).is_file():
+        return None  # optional: a knowledge base without it simply has no self-check
+    data = _read_yaml(root / file, root, out)
+    if data is None:
+        return None
+    questions = _string_list(data.get("questions"), file, None, "questions", out)
+    criteria = _string_list(data.get("criteria"), file, None, "criteria", out)
+    for key, values in (("questions", questions), ("criteria", criteria)):
+        if len(values) != SELFCHECK_QUESTIONS:
+            out.add(file, f"needs exactly {SELFCHECK_QUESTIONS} (one per essential criterion)",
+                    field_=key)
+    texts: dict[str, dict[str, str]] = {}
+    for group, keys in (("labels", SELFCHECK_LABELS), ("results", SELFCHECK_RESULTS)):
+        raw = data.get(group)
+        found: dict[str, Any] = raw if isinstance(raw, dict) else {}
+        texts[group] = {k: _text(found.get(k)) for k in keys}
+        for key in keys:
+            if not texts[group][key]:
+                out.add(file, "is required", field_=f"{group}.{key}")
+    for key in ("title", "intro", "offered_by"):
+        if not _text(data.get(key)):
+            out.add(file, "is required", field_=key)
+    srcs = _string_list(data.get("sources"), file, None, "sources", out)
+    offered_by = _text(data.get("offered_by"))
+    follow_ups = _string_list(data.get("follow_ups"), file, None, "follow_ups", out)
+    if check_refs:
+        for sid in srcs:
+            if sid not in sources:
+                out.add(file, f"unknown source id '{sid}' (see sources.yml)", field_="sources")
+        if offered_by and offered_by not in intents:
+            out.add(file, f"unknown intent id '{offered_by}'", field_="offered_by")
+        for iid in follow_ups:
+            if iid not in intents:
+                out.add(file, f"unknown intent id '{iid}'", field_="follow_ups")
+    if not srcs:
+        out.add(file, "needs at least one source", field_="sources")
+    check = SelfCheck(
+        title=_text(data.get("title")), intro=_text(data.get("intro")), questions=questions,
+        criteria=criteria, labels=MappingProxyType(texts["labels"]),
+        results=MappingProxyType(texts["results"]), sources=srcs,
+        reviewed=_review_date(data.get("reviewed"), file, None, out), offered_by=offered_by,
+        follow_ups=follow_ups)
+    for text in (check.title, check.intro, *questions, *criteria, *check.results.values()):
+        if DOSE_PATTERN.search(text):
+            out.add(file, "contains a dose amount; the bot never gives doses")
+    return check
 
 
 def _load_intents(root: Path, out: _Collector) -> dict[str, Intent]:
@@ -783,8 +971,9 @@ def _menu(menu_id: str, entry: Any, intents: Mapping[str, Intent], out: _Collect
     if not isinstance(entry, dict):
         out.add(file, "must be a mapping with a 'kind'", field_=where)
         return None
-    for key in sorted(set(entry) - {"kind", "topics", "rows", "back"}):
-        out.add(file, "unknown key (allowed: kind, topics, rows, back)", field_=f"{where}.{key}")
+    allowed = ("kind", "topics", "rows", "back", "before", "after")
+    for key in sorted(set(entry) - set(allowed)):
+        out.add(file, f"unknown key (allowed: {', '.join(allowed)})", field_=f"{where}.{key}")
     kind = str(entry.get("kind", ""))
     if kind not in MENU_KINDS:
         out.add(file, f"must be one of {', '.join(MENU_KINDS)}", field_=f"{where}.kind")
@@ -799,8 +988,12 @@ def _menu(menu_id: str, entry: Any, intents: Mapping[str, Intent], out: _Collect
                  for row in (rows_raw if isinstance(rows_raw, list) else []))
     if kind == "main" and not rows:
         out.add(file, "must list rows of menu ids", field_=f"{where}.rows")
+    before = _string_list(entry.get("before"), file, None, f"{where}.before", out)
+    after = _string_list(entry.get("after"), file, None, f"{where}.after", out)
+    if (before or after) and kind != "list":
+        out.add(file, "only a list menu has sub-menus", field_=where)
     return Menu(menu_id, kind, tuple(i for i in topics if i in intents), rows,
-                bool(entry.get("back", False)))
+                bool(entry.get("back", False)), before, after)
 
 
 def _command(n: int, entry: Any, menus: Mapping[str, Menu], intents: Mapping[str, Intent],
@@ -851,6 +1044,10 @@ def _load_menus(root: Path, intents: Mapping[str, Intent], out: _Collector,
             for ref in row:
                 if ref not in menus:
                     out.add("menus.yml", f"unknown menu '{ref}'", field_=f"menus.{menu.id}.rows")
+        for key in ("before", "after"):
+            for ref in getattr(menu, key):
+                if ref not in menus:
+                    out.add("menus.yml", f"unknown menu '{ref}'", field_=f"menus.{menu.id}.{key}")
     raw_commands = data.get("commands", [])
     commands: list[Command] = []
     for n, entry in enumerate(raw_commands if isinstance(raw_commands, list) else [], 1):
@@ -895,6 +1092,11 @@ def _load_roles(root: Path, intents: Mapping[str, Intent], out: _Collector,
     found: dict[str, Any] = {role: values.get(role) or ("" if role in SINGLE_ROLES else ())
                              for role in (*SINGLE_ROLES, *LIST_ROLES)}
     return Roles(**found)
+
+
+def _role_ids(roles: Roles, role: str) -> tuple[str, ...]:
+    value: str | tuple[str, ...] = getattr(roles, role)
+    return (value,) if isinstance(value, str) else value
 
 
 def _cross_check(intents: Mapping[str, Intent], sources: Mapping[str, Source],
@@ -954,6 +1156,13 @@ def load_knowledge_base(directory: Path | str | None = None) -> KnowledgeBase:
     messages = dict(languages.get(DEFAULT_LANGUAGE, {}))
     disclaimer = messages.pop("disclaimer", "")
     roles = _load_roles(root, intents, out, intents_read)
+    taxonomy = _load_taxonomy(root, out)
+    if taxonomy is not None and intents_read:
+        _check_topics(intents, taxonomy, out, frozenset(
+            iid for role in fields(Roles) for iid in _role_ids(roles, role.name)))
+    review_age = _load_review_age(root, out)
+    selfcheck = _load_selfcheck(root, intents, sources, out,
+                                check_refs=sources_read and intents_read)
     for key in (f.name for f in fields(SafetyRules) if f.type == "frozenset[str]"):
         for iid in sorted(getattr(safety, key) - set(intents) if intents_read else ()):
             out.add("safety.yml", f"unknown intent id '{iid}'", field_=key)
@@ -974,6 +1183,7 @@ def load_knowledge_base(directory: Path | str | None = None) -> KnowledgeBase:
         messages=MappingProxyType(messages), matching=matching, safety=safety, danger=danger,
         language_words=MappingProxyType(language_words),
         menus=MappingProxyType(menus), commands=commands, roles=roles,
-        directory=root, normalizer=normalizer,
+        directory=root, normalizer=normalizer, taxonomy=taxonomy or frozenset(),
+        review_max_age_months=review_age, selfcheck=selfcheck,
         languages=MappingProxyType({k: MappingProxyType(v) for k, v in languages.items()}),
     )

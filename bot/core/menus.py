@@ -10,14 +10,22 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.core import actions
-from bot.core.actions import Action, FeedbackAction, MenuAction, PageAction, TopicAction
+from bot.core import actions, selfcheck
+from bot.core.actions import (
+    Action,
+    FeedbackAction,
+    MenuAction,
+    PageAction,
+    SelfCheckAction,
+    TopicAction,
+)
 from bot.core.compose import (
     answer,
     details,
     main_menu_buttons,
     menu_button,
     notice,
+    reviewed_line,
     rows,
     source_refs,
     sources_title,
@@ -48,13 +56,35 @@ def page(kb: KnowledgeBase, menu: Menu, position: int) -> Reply:
     refs = source_refs(kb, intent.sources)
     return Reply("tip", intent.answer, title=intent.title, intent_id=intent.id,
                  sources=refs, sources_title=sources_title(kb, refs), disclaimer=kb.disclaimer,
-                 buttons=keyboard, footer=kb.text("tip_position", n=position, total=total))
+                 buttons=keyboard, footer=kb.text("tip_position", n=position, total=total),
+                 reviewed=reviewed_line(kb, intent))
+
+
+def _menu_buttons(kb: KnowledgeBase, menu_ids: tuple[str, ...]) -> list[Button]:
+    return [Button(kb.text(f"menus.{m}.label"), actions.menu(m)) for m in menu_ids
+            if _available(kb, kb.menus[m])]
+
+
+def _available(kb: KnowledgeBase, menu: Menu) -> bool:
+    """A self-check menu needs a knowledge base with the self-check."""
+    return menu.kind != "selfcheck" or kb.selfcheck is not None
+
+
+def parent(kb: KnowledgeBase, menu: Menu) -> Menu | None:
+    """The menu that lists ``menu`` among its sub-menus, if any."""
+    return next((m for m in kb.menus.values() if menu.id in (*m.before, *m.after)), None)
 
 
 def _topic_list(kb: KnowledgeBase, menu: Menu) -> Reply:
-    buttons = [Button(kb.intents[i].title, actions.intent("show", i)) for i in menu.topics]
+    """Its sub-menus before, its topics, its sub-menus after; a sub-menu gets a way back."""
+    buttons = [*_menu_buttons(kb, menu.before),
+               *(Button(kb.intents[i].title, actions.intent("show", i)) for i in menu.topics),
+               *_menu_buttons(kb, menu.after)]
+    up = parent(kb, menu)
+    back = (Button(kb.text("buttons.back", menu=kb.text(f"menus.{up.id}.name")),
+                   actions.menu(up.id)),) if up else ()
     return Reply("menu", kb.text(f"menus.{menu.id}.text"),
-                 buttons=(*rows(buttons), (menu_button(kb),)))
+                 buttons=(*rows(buttons), (*back, menu_button(kb))))
 
 
 def _sources(kb: KnowledgeBase, menu: Menu) -> Reply:
@@ -76,6 +106,8 @@ def show(kb: KnowledgeBase, menu_id: str) -> Reply | None:
         return _topic_list(kb, menu)
     if menu.kind == "sources":
         return _sources(kb, menu)
+    if menu.kind == "selfcheck":
+        return selfcheck.start(kb)
     return Reply("info", kb.text(f"menus.{menu.id}.text"), buttons=((menu_button(kb),),))
 
 
@@ -112,6 +144,8 @@ def for_action(kb: KnowledgeBase, action: Action) -> Reply | None:
             return topic(kb, action)
         case FeedbackAction():
             return feedback(kb, action)
+        case SelfCheckAction(answers=answers):
+            return selfcheck.step(kb, answers)
     return None
 
 

@@ -41,6 +41,7 @@ class Reply:
     footer: str = ""  # e.g. "Tip 3 of 7"
     sources_title: str = ""  # "Source:" / "Sources:", in the reply's language
     toast: str = ""  # a short note shown over the chat when a button is tapped
+    reviewed: str = ""  # e.g. "Reviewed Nov 2026": when a person last checked the text
 
     @property
     def all_buttons(self) -> tuple[Button, ...]:

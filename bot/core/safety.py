@@ -196,8 +196,21 @@ def _pregnancy(m: Message) -> bool:
     return bool(m.rules.pregnancy.search(m.plain)) and m.anchored
 
 
+def _gabapentin_alone(m: Message) -> bool:
+    """Gabapentin and no other medicine named: "pregnant, must i stop gabapentin"."""
+    return m.about_gabapentin and not (
+        m.rules.pregnancy_other_medicine.search(m.canonical)
+        or m.specific_medicine is not None or m.general_medicine is not None)
+
+
 def _pregnancy_outcome(m: Message) -> SafetyCheck:
     if m.rules.pregnancy_medicine.search(m.canonical) and "selfcare" not in m.canonical:
+        if _gabapentin_alone(m):
+            # Gabapentin in pregnancy or breastfeeding: the answers written for it, which
+            # send the person to the prescriber and maternity team.
+            return m.narrow(m.rules.pregnancy_gabapentin_intents | {m.roles.pregnancy},
+                            "pregnancy_gabapentin", default=m.roles.pregnancy)
+        # Another medicine, or medicines in general: a question for the prescriber.
         return m.route(m.roles.provider, "pregnancy_medicine")
     return m.narrow(m.rules.pregnancy_intents, "pregnancy", default=m.roles.selfcare)
 

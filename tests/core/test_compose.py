@@ -234,7 +234,8 @@ def test_guidelines_overview_names_all_three(kb: KnowledgeBase) -> None:
 
 def test_about_and_sources_menus(kb: KnowledgeBase) -> None:
     about = shown_menu(kb, "about")
-    assert datas(about) == [f"i:show:{i}" for i in kb.menus["about"].topics] + ["m:main"]
+    assert datas(about) == ["m:check"] + [f"i:show:{i}" for i in kb.menus["about"].topics] + [
+        "m:main"]
     sources = shown_menu(kb, "sources")
     assert sources.text == kb.messages["menus.sources.text"]
     assert len(sources.sources) == len(kb.sources)

@@ -173,3 +173,23 @@ def test_load_items_rejects_malformed_sets(tmp_path: Path, text: str, words: str
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ValueError, match=words):
         load_items(path)
+
+
+def test_a_finer_intent_counts_when_its_topic_is_expected() -> None:
+    item = Item("is it safe for my 82 year old mum, shes unsteady", ("gabapentin_side_effects",))
+    assert Outcome(item, "gabapentin_older_adults", "answer", 70.0,
+                   topic="gabapentin_side_effects").correct
+    assert not Outcome(item, "gabapentin_older_adults", "answer", 70.0,
+                       topic="rls_course").correct
+    assert not Outcome(item, None, "fallback", 0.0).correct
+    null = Item("what is the weather", (None,))
+    assert Outcome(null, None, "fallback", 0.0).correct
+
+
+def test_evaluate_scores_finer_intents_by_topic(engine: Engine) -> None:
+    finer = [i for i in engine.kb.intents.values() if i.topic != i.id]
+    assert finer, "the knowledge base has finer intents"
+    items = [Item(i.examples[0], (i.topic,)) for i in finer]
+    report = evaluate(engine, items)
+    assert report.overall == 1.0, errors_listing(report)
+    assert all(o.topic == o.item.expect[0] for o in report.outcomes)

@@ -7,6 +7,7 @@ checks the Problem the loader reports for it.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import shutil
 from collections.abc import Callable
@@ -28,8 +29,9 @@ from bot.core.kb import (
     KnowledgeBaseError,
     Problem,
     load_knowledge_base,
+    parse_taxonomy,
 )
-from tests.conftest import FIXTURE_KB, KNOWLEDGE_DIR
+from tests.conftest import FIXTURE_KB, KNOWLEDGE_DIR, REPO_ROOT
 
 GABAPENTIN = "intents/gabapentin.yml"
 CONVERSATION = "intents/conversation.yml"
@@ -40,15 +42,8 @@ TEN_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "ni
 
 
 def taxonomy_ids() -> list[str]:
-    """The intent ids of knowledge/TAXONOMY.md: `- id: text` bullets and `- a, b, c`."""
-    ids: list[str] = []
-    text = (KNOWLEDGE_DIR / "TAXONOMY.md").read_text(encoding="utf-8")
-    for line in text.splitlines():
-        if not line.startswith("- "):
-            continue
-        head = line[2:].split(":", 1)[0]
-        ids.extend(part.strip() for part in head.split(","))
-    return ids
+    """The intent ids of knowledge/TAXONOMY.md, read by the loader's own parser."""
+    return list(parse_taxonomy((KNOWLEDGE_DIR / "TAXONOMY.md").read_text(encoding="utf-8")))
 
 
 def problems_of(directory: Path) -> tuple[Problem, ...]:
@@ -93,9 +88,11 @@ def set_intent(intent_id: str, key: str, value: Any) -> Callable[[dict[str, Any]
 
 
 def new_intent(intent_id: str, **overrides: Any) -> dict[str, Any]:
-    """A valid non-medical intent whose examples clash with nothing in the fixture."""
+    """A valid non-medical intent whose examples clash with nothing in the fixture (a finer
+    intent under the fixture taxonomy's 'greeting')."""
     entry: dict[str, Any] = {
-        "id": intent_id, "title": "Extra", "medical": False, "answer": "An extra answer.",
+        "id": intent_id, "title": "Extra", "topic": "greeting", "medical": False,
+        "answer": "An extra answer.",
         "examples": [f"zebra question {w}" for w in TEN_WORDS],
     }
     entry.update(overrides)
@@ -313,6 +310,21 @@ CASES: list[Case] = [
     ("missing danger marker", "danger/en.yml",
      lambda d: d["markers"].pop("negation"),
      "danger/en.yml", None, "markers.negation", "is required"),
+    ("reviewed date in the future", GABAPENTIN,
+     set_intent("gabapentin_efficacy", "reviewed", dt.date.today() + dt.timedelta(days=1)),
+     GABAPENTIN, "gabapentin_efficacy", "reviewed", "is in the future"),
+    ("missing topic", GABAPENTIN,
+     lambda d: intent_of(d, "gabapentin_efficacy").pop("topic"),
+     GABAPENTIN, "gabapentin_efficacy", "topic", "is required"),
+    ("topic not a taxonomy id", CONVERSATION,
+     add_intent(new_intent("extra_topic", topic="weather")),
+     CONVERSATION, "extra_topic", "topic", "'weather' is not an id of TAXONOMY.md"),
+    ("taxonomy intent under another topic", GABAPENTIN,
+     set_intent("gabapentin_efficacy", "topic", "gabapentin_side_effects"),
+     GABAPENTIN, "gabapentin_efficacy", "topic", "topic is its own id"),
+    ("review age not a number of months", "meta.yml",
+     lambda d: d.update(reviews={"max_age_months": "a year"}),
+     "meta.yml", None, "reviews.max_age_months", "whole number of months"),
     ("bad single regex", "safety.yml", lambda d: d.update(dose_question="[dose"),
      "safety.yml", None, "dose_question", "invalid regular expression"),
     ("missing single regex", "safety.yml", lambda d: d.pop("domain_anchor"),
@@ -325,6 +337,10 @@ CASES: list[Case] = [
     ("menus referencing an unknown intent", "menus.yml",
      lambda d: d["menus"]["tips"]["topics"].append("selfcare_yoga"),
      "menus.yml", None, "menus.tips.topics", "unknown intent id 'selfcare_yoga'"),
+    ("unknown sub-menu", "menus.yml", lambda d: d["menus"]["about"].update(after=["nowhere"]),
+     "menus.yml", None, "menus.about.after", "unknown menu 'nowhere'"),
+    ("sub-menus of a paged menu", "menus.yml", lambda d: d["menus"]["tips"].update(
+        before=["about"]), "menus.yml", None, "menus.tips", "only a list menu has sub-menus"),
     ("empty menu", "menus.yml", lambda d: d["menus"]["guidelines"].update(topics=[]),
      "menus.yml", None, "menus.guidelines.topics", "at least one intent id"),
     ("unknown menu kind", "menus.yml", lambda d: d["menus"]["about"].update(kind="carousel"),
@@ -409,7 +425,8 @@ def test_one_mistake_is_one_located_problem(kb_copy: Path, case: Case) -> None:
 
 def test_duplicate_id_across_two_files(kb_copy: Path) -> None:
     # conversation.yml loads first, so the copy in gabapentin.yml is the duplicate.
-    edit(kb_copy, CONVERSATION, add_intent(new_intent("gabapentin_side_effects")))
+    edit(kb_copy, CONVERSATION, add_intent(new_intent("gabapentin_side_effects",
+                                                      topic="gabapentin_side_effects")))
     problems = problems_of(kb_copy)
     problem = find(problems, GABAPENTIN, "gabapentin_side_effects", "id")
     assert problem.message == f"duplicate id (also in {CONVERSATION})"
@@ -537,3 +554,53 @@ def test_matching_defaults_in_code_are_the_shipped_values(kb: KnowledgeBase) -> 
     from bot.core.kb import MatchingSettings
 
     assert MatchingSettings() == kb.matching
+
+
+def test_taxonomy_id_without_an_intent_is_reported(kb_copy: Path) -> None:
+    taxonomy = kb_copy / "TAXONOMY.md"
+    taxonomy.write_text(taxonomy.read_text(encoding="utf-8") + "- rls_weather: new id\n",
+                        encoding="utf-8")
+    [problem] = problems_of(kb_copy)
+    assert (problem.file, problem.message) == (
+        "intents/", "no intent for the TAXONOMY.md id 'rls_weather'")
+
+
+def test_missing_taxonomy_file_is_reported(kb_copy: Path) -> None:
+    (kb_copy / "TAXONOMY.md").unlink()
+    [problem] = problems_of(kb_copy)
+    assert problem.file == "TAXONOMY.md" and "missing" in problem.message
+
+
+def test_taxonomy_parser_stops_at_the_finer_intents_section() -> None:
+    text = ("# Taxonomy\n- a_id: one\n- greeting, thanks\n- not an id: prose\n"
+            "## Where finer intents belong (their `topic`)\n- late_id: never read\n")
+    assert parse_taxonomy(text) == ("a_id", "greeting", "thanks")
+
+
+def test_every_intent_has_a_taxonomy_topic(kb: KnowledgeBase) -> None:
+    ids = set(taxonomy_ids())
+    assert kb.taxonomy == ids
+    for intent in kb.intents.values():
+        assert intent.topic in ids, intent.id
+        if intent.id in ids:
+            assert intent.topic == intent.id
+    finer = {i.id: i.topic for i in kb.intents.values() if i.topic != i.id}
+    for intent_id, topic in finer.items():
+        assert intent_id in kb.family(topic)
+        assert intent_id in kb.expand(frozenset({topic}))
+        assert kb.topic_of(intent_id) == topic
+    assert kb.topic_of(None) is None
+
+
+def test_no_intent_id_is_written_in_code(kb: KnowledgeBase) -> None:
+    """Code names roles (roles.yml), never intents: renaming an intent is a data edit. Two
+    ids are also ordinary words the code uses for other things (a menu kind, a file field,
+    a danger marker), so they cannot be told apart here."""
+    ordinary = {"sources", "help"}
+    ids = set(kb.intents) - ordinary
+    written = sorted(
+        f"{path.relative_to(REPO_ROOT)}: {found.group(1)}"
+        for path in (REPO_ROOT / "bot").rglob("*.py")
+        for found in re.finditer(r"""["']([a-z][a-z0-9_]*)["']""", path.read_text("utf-8"))
+        if found.group(1) in ids)
+    assert not written

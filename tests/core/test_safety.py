@@ -247,7 +247,8 @@ OTHER_USES_QUESTIONS = [
 @pytest.mark.parametrize("question", OTHER_USES_QUESTIONS)
 def test_gabapentin_for_other_things_goes_to_other_uses(engine: Engine, question: str) -> None:
     decision = engine.ask(question).decision
-    assert (decision.kind, decision.intent_id) == ("answer", OTHER_USES)
+    # The finer intents written for drug tests, controlled status... answer for other uses.
+    assert (decision.kind, engine.kb.topic_of(decision.intent_id)) == ("answer", OTHER_USES)
 
 
 def test_rls_context_keeps_a_gabapentin_question_about_rls(engine: Engine) -> None:
@@ -339,7 +340,8 @@ def test_a_knowledge_base_the_loader_accepts_answers_every_question(question: st
 
 def test_a_withdrawal_question_is_about_stopping(engine: Engine) -> None:
     decision = engine.ask("can gabapentin cause seizures if you stop suddenly").decision
-    assert decision.intent_id == "gabapentin_stopping"
+    assert decision.intent_id == "gabapentin_withdrawal"
+    assert engine.kb.topic_of(decision.intent_id) == "gabapentin_stopping"
 
 
 # ------------------------------------------------------------------------------ new-user trial
@@ -353,13 +355,14 @@ def test_a_withdrawal_question_is_about_stopping(engine: Engine) -> None:
     ("took neurontin with my oxycodone and feel super drowsy", "urgent_help"),
     ("had 3 beers and took my gabapentin, is that ok", "gabapentin_side_effects"),
     ("i have rls and im pregnant what can i take", "consult_provider"),
-    ("im breastfeeding can i take gabapentin", "consult_provider"),
+    ("im breastfeeding can i take gabapentin", "gabapentin_side_effects"),
     ("rls during pregnancy", "selfcare_overview"),
     ("my legs crawl at night what can i do", "selfcare_overview"),
 ])
 def test_first_time_user_messages(engine: Engine, question: str, expected: str) -> None:
     decision = engine.ask(question).decision
-    assert (decision.kind, decision.intent_id) == ("answer", expected), decision.why
+    topic = engine.kb.topic_of(decision.intent_id)
+    assert (decision.kind, topic) == ("answer", expected), decision.why
 
 
 @pytest.mark.parametrize("question", ["i cant sleep at nite", "whats the weather like tomorrow",
@@ -380,4 +383,42 @@ def test_falling_asleep_on_gabapentin_is_a_side_effect_question(engine: Engine) 
     """'fell asleep' rules out a numb foot, not a drowsy person on gabapentin."""
     question = "my dad takes neurontin for his legs and falls asleep in his chair all day, normal?"
     decision = engine.ask(question).decision
-    assert (decision.kind, decision.intent_id) == ("answer", "gabapentin_side_effects")
+    assert (decision.kind, engine.kb.topic_of(decision.intent_id)) == (
+        "answer", "gabapentin_side_effects")
+
+
+# ------------------------------------------------------------------------------ pregnancy
+
+
+@pytest.mark.parametrize("question", [
+    "im pregnant, do i have to stop gabapentin",
+    "is gabapentin safe while breastfeeding",
+    "found out im pregnant and im on neurontin for my rls",
+])
+def test_gabapentin_in_pregnancy_gets_the_answers_written_for_it(
+        engine: Engine, question: str) -> None:
+    """Gabapentin and no other medicine: the pregnancy rule narrows to the gabapentin-in-
+    pregnancy answers (safety.yml) and the `pregnancy` role, never a routine answer."""
+    kb = engine.kb
+    decision = engine.ask(question).decision
+    allowed = kb.safety.pregnancy_gabapentin_intents | {kb.roles.pregnancy}
+    assert decision.why.rule == "pregnancy_gabapentin", decision.why
+    assert (decision.kind, decision.intent_id in allowed) == ("answer", True), decision
+
+
+def test_pregnancy_with_another_medicine_goes_to_the_prescriber(engine: Engine) -> None:
+    decision = engine.ask("pregnant, can i take gabapentin or pramipexole for rls").decision
+    assert (decision.why.rule, decision.intent_id) == (
+        "pregnancy_medicine", engine.kb.roles.provider)
+
+
+def test_the_pregnancy_outcome_names_roles_not_ids(kb: KnowledgeBase) -> None:
+    """The rule table answers with whatever intent plays the role: point the role at
+    another intent and the outcome follows."""
+    from dataclasses import replace
+
+    roles = replace(kb.roles, pregnancy="gabapentin_pregnancy_stopping")
+    question = "im pregnant, do i have to stop gabapentin"
+    result = check(kb.normalizer.normalize(question), Detector(kb.danger).find(question),
+                   kb.safety, roles)
+    assert (result.verdict, result.default) == ("narrow", "gabapentin_pregnancy_stopping")

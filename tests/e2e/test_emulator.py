@@ -197,3 +197,27 @@ def test_raw_emulator_gaps(raw_emulator: Emulator) -> None:
     assert raw_emulator.bot_api("getUpdates", timeout=2).json()["result"] == []
     assert time.monotonic() - begun < 1.0
     assert TOKEN  # the emulator accepts any token
+
+
+def test_self_check_end_to_end(bot: RunningBot, emulator: Emulator, kb: KnowledgeBase) -> None:
+    """/check, five taps on Yes, the result: the state only ever in the button data."""
+    assert kb.selfcheck is not None
+    kim = User(1011, "Kim")
+    emulator.say(kim, "/check")
+    [message] = emulator.wait_sent(kim.id)
+    assert "Question 1 of 5" in plain(message["message"]["text"])
+    for n in range(2, 7):
+        emulator.tap(kim, message, buttons(message)["Yes"])
+        want = f"Question {n} of 5" if n <= 5 else kb.selfcheck.results["fits"][:40]
+        deadline = time.monotonic() + 10
+        while True:
+            [message] = emulator.sent_to(kim.id)  # edited in place: still one message
+            if want in plain(message["message"]["text"]):
+                break
+            assert time.monotonic() < deadline, f"never showed {want!r}"
+            time.sleep(0.05)
+    text = plain(message["message"]["text"])
+    assert "not a diagnosis" in text
+    assert_medical_answer(message["message"]["text"], kb)
+    bot.assert_clean_exit()
+    assert "yyyy" not in bot.log  # the answers are never logged

@@ -24,7 +24,7 @@ from telegram import Update
 from bot import cli
 from bot.app import BotApplication, build_application, post_shutdown, run_bot
 from bot.config import Settings
-from bot.core.kb import DEFAULT_DIR, KnowledgeBase
+from bot.core.kb import DEFAULT_DIR, KnowledgeBase, load_knowledge_base
 from bot.store import Store
 from tests.telegram.fake import (
     OTHER_USER_ID,
@@ -55,7 +55,6 @@ def kb_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 async def curated(store_path: Path, kb_dir: Path, fake: FakeTelegram
                   ) -> AsyncIterator[BotApplication]:
-    from bot.core.kb import load_knowledge_base
 
     settings = Settings(token=TOKEN, store_path=store_path, admin_user_ids=frozenset({ADMIN_ID}),
                         flood_messages=1000)
@@ -211,7 +210,7 @@ async def test_reload_refuses_a_broken_edit_then_takes_the_fix_without_restart(
     intents.write_text(good.replace("title: Does gabapentin help RLS?",
                                     "title: Does gabapentin ease RLS?", 1), encoding="utf-8")
     await person.send("/reload", user_id=ADMIN_ID)
-    assert "Reloaded: 39 intents" in person.text
+    assert f"Reloaded: {len(load_knowledge_base(kb_dir).intents)} intents" in person.text
     await person.send(QUESTION)
     assert "Does gabapentin ease RLS?" in person.text
 

@@ -301,8 +301,8 @@ async def test_set_my_commands_at_start_up(fake: object, user: Driver,
                                            kb: KnowledgeBase) -> None:
     [call] = user.fake.named("setMyCommands")
     names = [c["command"] for c in call.params["commands"]]
-    assert names == ["start", "help", "menu", "tips", "guidelines", "sources", "about",
-                     "privacy", "suggest"]
+    assert names == ["start", "help", "menu", "tips", "guidelines", "sources", "check",
+                     "about", "privacy", "suggest"]
     assert "stats" not in names and "reload" not in names  # admin commands stay hidden
     assert [c["description"] for c in call.params["commands"]] == [
         kb.messages[f"commands.{name}"] for name in names]
