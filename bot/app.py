@@ -33,7 +33,7 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.config import Settings, SettingsError
 from bot.core.engine import Engine
@@ -42,8 +42,15 @@ from bot.handlers import admin, curation, errors, faq, guard, inline, media, men
 from bot.handlers.admin import SETTINGS_KEY
 from bot.handlers.common import ENGINE_KEY, FOR_BOT, Context
 from bot.handlers.curation import STORE_KEY
+from bot.inbox import Inbox
 from bot.store import Store
-from bot.updates import LoggingUpdateProcessor
+from bot.updates import (
+    ALLOWED_UPDATES,
+    DrainingApplication,
+    FairUpdateProcessor,
+    Intake,
+    IntakeBot,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -64,13 +71,29 @@ COMMANDS: tuple[tuple[str, str, Any], ...] = (
 )
 """(command, description shown in Telegram's menu, handler), in menu order."""
 
-CONCURRENT_UPDATES = 64
-"""Updates handled at once. Matching takes well under a millisecond but each reply waits
-~100 ms on Telegram; one at a time would cap the bot near ten replies per second."""
+CAPACITY = 256
+"""Updates fetched and not yet answered, at most; while there are this many the bot stops
+fetching and the backlog waits at Telegram. Matching takes well under a millisecond, so
+this only bounds replies waiting on the network or on Telegram's rate limits."""
+CHAT_BACKLOG = 20
+"""Updates one chat may have waiting for its turn; more are dropped. Telegram lets a bot
+send 20 messages a minute to a group, so a 21st waiting mention would be answered more
+than a minute late (and would hold room every other chat needs)."""
 
-FLUSH_SECONDS = 5
+CONNECT_TIMEOUT = 5.0
+READ_TIMEOUT = 20.0
+"""Seconds to wait for Telegram's answer to a call. A read timeout after Telegram took a
+message means a retry shows it twice (no idempotency key in the Bot API): PTB's default of
+5 s answered a quarter of users twice when Telegram was slow, while Telegram's own answers
+take well under a second. A connect timeout never repeats anything, so it stays short."""
+POOL_SIZE = 256
+
+FLUSH_SECONDS = 1  # counts lost to a kill -9: at most this many seconds' worth
 FLUSH_TASK_KEY = "store_flush_task"
 FLOOD_KEY = "flood_guard"
+INTAKE_KEY = "intake"
+APOLOGIES_KEY = errors.APOLOGIES_KEY
+APOLOGY_TASK_KEY = "apology_task"
 SIGNALS_KEY = "install_signals"  # set by run_bot only: tests must not own process signals
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -86,25 +109,39 @@ def build_application(settings: Settings, kb: KnowledgeBase, *,
         raise SettingsError("TELEGRAM_BOT_TOKEN is not set (get one from @BotFather)")
     defaults = Defaults(parse_mode=ParseMode.HTML, allow_sending_without_reply=True,
                         link_preview_options=LinkPreviewOptions(is_disabled=True))
+    bot = IntakeBot(
+        token=settings.token,
+        base_url=settings.api_base_url,
+        base_file_url=settings.api_base_file_url,
+        defaults=defaults,
+        request=request or HTTPXRequest(connection_pool_size=POOL_SIZE,
+                                        connect_timeout=CONNECT_TIMEOUT,
+                                        read_timeout=READ_TIMEOUT,
+                                        write_timeout=READ_TIMEOUT,
+                                        pool_timeout=CONNECT_TIMEOUT),
+        get_updates_request=get_updates_request or HTTPXRequest(
+            connect_timeout=CONNECT_TIMEOUT, read_timeout=READ_TIMEOUT),
+        # Queues sends under Telegram's limits and retries after RetryAfter.
+        rate_limiter=AIORateLimiter(max_retries=3) if rate_limiter else None,  # type: ignore[arg-type]
+    )
+    intake = Intake(CAPACITY)  # its inbox is opened in post_init, once the token worked
+    bot.attach(intake)
+    processor = FairUpdateProcessor(CAPACITY, chat_backlog=CHAT_BACKLOG,
+                                    retry_deadline=settings.retry_deadline_seconds,
+                                    intake=intake)
     builder = (
         ApplicationBuilder()
-        .token(settings.token)
-        .base_url(settings.api_base_url)
-        .base_file_url(settings.api_base_file_url)
-        .defaults(defaults)
-        .concurrent_updates(LoggingUpdateProcessor(CONCURRENT_UPDATES))
+        .bot(bot)
+        .application_class(DrainingApplication)
+        .concurrent_updates(processor)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )
-    if rate_limiter:  # queues sends under Telegram's limits and retries after RetryAfter
-        # The typed builder would turn ExtBot[None] into ExtBot[int] (per-call rate-limit
-        # arguments); we never pass any, so one application type serves both cases.
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
-    if request is not None:
-        builder = builder.request(request)
-    if get_updates_request is not None:
-        builder = builder.get_updates_request(get_updates_request)
-    app: BotApplication = builder.build()
+    app: BotApplication = builder.build()  # type: ignore[assignment]
+    if isinstance(app, DrainingApplication):
+        app.shutdown_grace = settings.shutdown_grace_seconds
+    app.bot_data[INTAKE_KEY] = intake
+    app.bot_data[APOLOGIES_KEY] = errors.Apologies()
     app.bot_data[ENGINE_KEY] = Engine(kb)
     app.bot_data[SETTINGS_KEY] = settings
     app.bot_data[STORE_KEY] = None  # opened in post_init, once Telegram accepted the token
@@ -159,8 +196,30 @@ async def post_init(app: BotApplication) -> None:
         # A plain task: PTB's create_task warns before the application is running.
         app.bot_data[FLUSH_TASK_KEY] = asyncio.get_running_loop().create_task(
             flush_periodically(store), name="store-flush")
+    await open_inbox(app, settings)
+    apologies: errors.Apologies = app.bot_data[APOLOGIES_KEY]
+    app.bot_data[APOLOGY_TASK_KEY] = asyncio.get_running_loop().create_task(
+        apologies.run(app.bot, lambda: kb_messages(app)["error"]), name="apologies")
     if app.bot_data.get(SIGNALS_KEY):
         install_reload_signal(app)
+
+
+def kb_messages(app: BotApplication) -> dict[str, str]:
+    engine: Engine = app.bot_data[ENGINE_KEY]
+    return dict(engine.kb.messages)
+
+
+async def open_inbox(app: BotApplication, settings: Settings) -> None:
+    """Open the inbox and queue what the last run left unanswered, before any new update."""
+    intake: Intake = app.bot_data[INTAKE_KEY]
+    if settings.inbox_path is None:
+        return
+    intake.inbox = await asyncio.to_thread(Inbox, settings.inbox_path)
+    left = intake.replay(app.bot)
+    for update in left:
+        await app.update_queue.put(update)
+    logger.info("inbox %s ready; %d unanswered update(s) from the last run", intake.inbox.path,
+                len(left))
 
 
 async def flush_periodically(store: Store) -> None:
@@ -187,6 +246,15 @@ async def post_shutdown(app: BotApplication) -> None:
         written = store.flush()
         store.close()
         logger.info("store closed; %d counter(s) written at shutdown", written)
+    apology_task: asyncio.Task[None] | None = app.bot_data.pop(APOLOGY_TASK_KEY, None)
+    if apology_task is not None:
+        apology_task.cancel()
+    intake: Intake | None = app.bot_data.get(INTAKE_KEY)
+    if intake is not None and intake.inbox is not None:
+        left = len(intake.inbox)
+        intake.inbox.close()
+        intake.inbox = None
+        logger.info("inbox closed; %d update(s) handed back to the next start", left)
 
 
 def install_reload_signal(app: BotApplication) -> None:
@@ -269,7 +337,7 @@ async def check_connection(app: BotApplication, settings: Settings) -> str | Non
 def _serve(app: BotApplication, settings: Settings, webhook: bool) -> None:
     if not webhook:
         logger.info("starting long polling (Ctrl+C stops)")
-        app.run_polling(allowed_updates=Update.ALL_TYPES)
+        app.run_polling(allowed_updates=list(ALLOWED_UPDATES))
         return
     if not settings.webhook_secret:
         logger.warning("WEBHOOK_SECRET_TOKEN is not set: anyone who finds the webhook URL "
@@ -278,7 +346,8 @@ def _serve(app: BotApplication, settings: Settings, webhook: bool) -> None:
                 settings.webhook_port, settings.webhook_path)
     app.run_webhook(listen=settings.webhook_listen, port=settings.webhook_port,
                     url_path=settings.webhook_path, webhook_url=settings.webhook_url,
-                    secret_token=settings.webhook_secret, allowed_updates=Update.ALL_TYPES)
+                    secret_token=settings.webhook_secret,
+                    allowed_updates=list(ALLOWED_UPDATES))
 
 
 def run_bot(settings: Settings, kb: KnowledgeBase, webhook: bool = False, *,

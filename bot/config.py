@@ -16,6 +16,7 @@ TOKEN_PATTERN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_API_BASE_FILE_URL = "https://api.telegram.org/file/bot"
 DEFAULT_STORE_PATH = Path("data/rls-bot.sqlite3")
+DEFAULT_INBOX_PATH = Path("data/rls-bot.inbox.sqlite3")
 STORE_OFF = {"off", "none", "no", "false", "0"}
 
 
@@ -40,6 +41,9 @@ class Settings:
     log_level: str = "INFO"
     store_path: Path | None = None  # None: count nothing (tests); load_settings sets a default
     suggestion_retention_days: int = 90
+    inbox_path: Path | None = None  # None: no crash safety (tests); load_settings sets one
+    retry_deadline_seconds: float = 60.0
+    shutdown_grace_seconds: float = 20.0
 
     @property
     def masked_token(self) -> str:
@@ -111,6 +115,19 @@ def load_settings(env: Mapping[str, str] | None = None,
     retention = _int(env, "SUGGESTION_RETENTION_DAYS", 90)
     if retention < 1:
         raise SettingsError("SUGGESTION_RETENTION_DAYS must be at least 1")
+    inbox = env.get("INBOX_PATH", "").strip()
+    if inbox.lower() in STORE_OFF:
+        inbox_path = None
+    elif inbox:
+        inbox_path = Path(inbox)
+    else:  # beside the store, so one folder holds the bot's state
+        inbox_path = (store_path.with_name(f"{store_path.stem}.inbox{store_path.suffix}")
+                      if store_path is not None else DEFAULT_INBOX_PATH)
+    deadline = _float(env, "RETRY_DEADLINE_SECONDS", 60.0)
+    grace = _float(env, "SHUTDOWN_GRACE_SECONDS", 20.0)
+    if deadline < 0 or grace < 0:
+        raise SettingsError("RETRY_DEADLINE_SECONDS and SHUTDOWN_GRACE_SECONDS must not be "
+                            "negative")
     level = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise SettingsError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {level!r}")
@@ -130,4 +147,7 @@ def load_settings(env: Mapping[str, str] | None = None,
         log_level=level,
         store_path=store_path,
         suggestion_retention_days=retention,
+        inbox_path=inbox_path,
+        retry_deadline_seconds=deadline,
+        shutdown_grace_seconds=grace,
     )

@@ -24,6 +24,7 @@ from bot.core.engine import Engine
 from bot.core.kb import KnowledgeBase
 from bot.core.reply import Reply
 from bot.render import render
+from bot.updates import deadline
 
 logger = logging.getLogger(__name__)
 
@@ -35,9 +36,17 @@ Context = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any
 T = TypeVar("T")
 
 RETRY_DELAYS: tuple[float, ...] = (0.5, 1.0)
-"""Pauses before the second and third attempt of a Bot API call that failed in transit:
-three attempts, 1.5 s of waiting at most. Read at call time, so tests can set zeros."""
+"""Pauses before the second and third attempt of a Bot API call that failed in transit.
+Outside an update's deadline (see below) that is all: three attempts, 1.5 s of waiting.
+Read at call time, so tests can set zeros."""
+MAX_BACKOFF = 5.0
+"""Within an update's deadline (``bot.updates.deadline()``, RETRY_DEADLINE_SECONDS after it
+arrived) the pauses go on doubling up to this, so an answer follows within seconds of
+Telegram coming back, however long it was away."""
+MIN_BACKOFF = 0.05
 
+MAYBE_ARRIVED = (httpx.ReadTimeout, httpx.RemoteProtocolError, httpx.ReadError)
+"""Failures after the request was sent: Telegram may have acted on it (see with_retries)."""
 
 def engine_of(context: Context) -> Engine:
     return cast(Engine, context.bot_data[ENGINE_KEY])
@@ -111,7 +120,8 @@ def transient(exc: BaseException) -> bool:
 
 
 async def with_retries(call: Callable[[], Awaitable[T]], what: str) -> T:
-    """``call()``, tried again after each ``RETRY_DELAYS`` pause while it fails in transit.
+    """``call()``, tried again while it fails in transit: after each ``RETRY_DELAYS``
+    pause, then (within the update's deadline) doubling pauses until the deadline.
 
     Each Bot API call is retried on its own (one chunk, one edit), never a whole reply, so
     a retry cannot repeat the chunks that did arrive. The last failure is raised to the
@@ -120,27 +130,49 @@ async def with_retries(call: Callable[[], Awaitable[T]], what: str) -> T:
     At least once, not exactly once: a timeout does not always mean Telegram missed the
     request. PTB raises the same ``TimedOut`` for every kind of timeout, keeping httpx's
     as its ``__cause__``: a connect or pool timeout never left us and a write timeout never
-    arrived whole, so retrying those is safe, but a *read* timeout (and perhaps a 5xx from
-    Telegram's front end) can come after Telegram accepted a message. The Bot API has no
-    idempotency key for ``sendMessage``, so nothing can tell that case apart; retrying may
+    arrived whole, so retrying those is safe, but a *read* timeout, a connection reset
+    after the request was sent (``MAYBE_ARRIVED``), and perhaps a 5xx from Telegram's front
+    end can come after Telegram accepted a message. The Bot API has no idempotency key
+    for ``sendMessage``, so nothing can tell that case apart; retrying may
     then show the answer twice. We accept that: a repeated answer is harmless, whereas not
     retrying would lose the answer and the error handler would send "something went wrong"
     after an answer that may have arrived. Edits are idempotent (a repeat is "message is
     not modified") and a repeated callback answer is only refused, so only sends can repeat.
+    READ_TIMEOUT in ``bot.app`` is sized so a slow Telegram does not cause repeats.
     """
+    end = deadline()
+    loop = asyncio.get_running_loop()
     delays = iter(RETRY_DELAYS)
+    delay: float | None = 0.0
     while True:
         try:
             return await call()
         except NetworkError as exc:
-            delay = next(delays, None)
-            if not transient(exc) or delay is None:
+            if not transient(exc):
                 raise
-            maybe_sent = isinstance(exc.__cause__, httpx.ReadTimeout)
+            previous = delay or 0.0
+            delay = next(delays, None)
+            if end is not None:
+                if delay is None:
+                    delay = min(MAX_BACKOFF, max(MIN_BACKOFF, previous * 2))
+                if loop.time() + delay > end:
+                    raise
+            elif delay is None:
+                raise
+            maybe_sent = isinstance(exc.__cause__, MAYBE_ARRIVED)
+            if maybe_sent:
+                global MAYBE_REPEATED  # noqa: PLW0603 - one process-wide counter, for the log
+                MAYBE_REPEATED += 1
             logger.warning("%s failed (%s: %s)%s; retrying in %.1f s", what,
                            type(exc).__name__, exc,
-                           ", it may have arrived" if maybe_sent else "", delay)
+                           f", it may have arrived (possible repeat #{MAYBE_REPEATED})"
+                           if maybe_sent else "", delay)
             await asyncio.sleep(delay)
+
+
+MAYBE_REPEATED = 0
+"""Retries of a call that may have arrived (read timeout, reset after sending): each may
+show a person a message twice. Counted so the log says how often it happens."""
 
 
 async def send(update: Update, reply: Reply) -> None:
