@@ -97,6 +97,7 @@ APOLOGY_TASK_KEY = "apology_task"
 SIGNALS_KEY = "install_signals"  # set by run_bot only: tests must not own process signals
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+OUR_LOGGERS = ("bot.", "rls_bot.")
 QUIET_LOGGERS = ("httpx", "httpcore")  # their INFO lines carry request URLs = the token
 
 
@@ -288,10 +289,24 @@ class RedactingFormatter(logging.Formatter):
         self.secrets = {s: mask for s, mask in secrets.items() if s}
 
     def format(self, record: logging.LogRecord) -> str:
+        if record.levelno < logging.INFO and not record.name.startswith(OUR_LOGGERS):
+            record = redacted(record)
         text = super().format(record)
         for secret, mask in self.secrets.items():
             text = text.replace(secret, mask)
         return text
+
+
+def redacted(record: logging.LogRecord) -> logging.LogRecord:
+    """A library's DEBUG record without its arguments: PTB logs whole updates and request
+    parameters (people's text, names, ids) at DEBUG. The wording up to the first argument
+    stays, so the log still shows what the library was doing."""
+    copy = logging.makeLogRecord(record.__dict__)
+    head = str(record.msg).split("%", 1)[0].split("{", 1)[0].rstrip(" :=")
+    copy.msg = f"{head} [details redacted]" if record.args or head != record.msg else head
+    copy.args = None
+    copy.exc_info, copy.exc_text = None, None
+    return copy
 
 
 def configure_logging(settings: Settings, stream: TextIO | None = None) -> None:

@@ -190,6 +190,10 @@ def cmd_report(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def cmd_run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
+    import signal
+
+    if hasattr(signal, "SIGHUP"):  # before the slow imports: a reload then must not kill us
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
     from bot.config import SettingsError, load_settings
 
     try:

@@ -22,6 +22,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.inbox import create_private
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS daily_counts (
     day   TEXT NOT NULL,            -- YYYY-MM-DD (UTC)
@@ -84,8 +86,8 @@ class Store:
         self._today = today
         self._pending: Counter[tuple[str, str, str]] = Counter()
         self._lock = threading.Lock()
-        if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+        if str(path) != ":memory:":  # 0600 whatever the umask (suggested questions inside)
+            create_private(self.path)
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")

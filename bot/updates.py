@@ -141,11 +141,15 @@ class Intake:
     def high_water(self) -> int:
         return self.inbox.high_water if self.inbox is not None else 0
 
-    async def accept(self, raw: list[dict[str, Any]]) -> None:
-        """Keep fetched updates on disk before Telegram may forget them."""
+    def accept(self, raw: list[dict[str, Any]]) -> None:
+        """Keep fetched updates on disk before Telegram may forget them.
+
+        On the event loop, not in a thread: one short transaction (no fsync), and no
+        scheduling delay between the server handing the updates over and their being safe
+        (some servers, like the test emulator, forget an update as soon as they send it)."""
         self.pending += len(raw)
         if self.inbox is not None and raw:
-            await asyncio.to_thread(self.inbox.add, raw)
+            self.inbox.add(raw)
 
     def finished(self, update_id: int | None, *, answered: bool = True) -> None:
         """An update's handling ended; ``answered=False``: handed back, kept in the inbox."""
@@ -216,7 +220,10 @@ class IntakeBot(ExtBot[None]):
         raw = [sanitise(item) for item in (result or []) if isinstance(item, dict)
                and isinstance(item.get("update_id"), int) and item["update_id"] > seen]
         if intake is not None:
-            await intake.accept(raw)
+            intake.accept(raw)
+        if raw:
+            logger.debug("fetched update=%s..%s (%d); %d unanswered", raw[0]["update_id"],
+                         raw[-1]["update_id"], len(raw), intake.pending if intake else -1)
         return tuple(parse(item, self) for item in raw)
 
 

@@ -33,9 +33,13 @@ STATS_DAYS = 7
 
 
 def is_admin(update: Update, context: Context) -> bool:
+    """An admin, in a private chat: in a group the report (suggested questions included)
+    would be posted to everyone there, so there the commands do not exist, even for admins."""
     settings = cast(Settings | None, context.bot_data.get(SETTINGS_KEY))
     user = update.effective_user
-    return bool(settings and user and user.id in settings.admin_user_ids)
+    chat = update.effective_chat
+    private = chat is not None and chat.type == ChatType.PRIVATE
+    return bool(settings and user and private and user.id in settings.admin_user_ids)
 
 
 async def as_unknown(update: Update, context: Context) -> None:
