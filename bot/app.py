@@ -13,7 +13,7 @@ import asyncio
 import logging
 import signal
 import sys
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, LinkPreviewOptions, Update
@@ -35,6 +35,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot import health
 from bot.config import Settings, SettingsError
 from bot.core.engine import Engine
 from bot.core.kb import KnowledgeBase
@@ -100,12 +101,14 @@ def build_application(settings: Settings, kb: KnowledgeBase, *,
         # The typed builder would turn ExtBot[None] into ExtBot[int] (per-call rate-limit
         # arguments); we never pass any, so one application type serves both cases.
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
-    if request is not None:
-        builder = builder.request(request)
-    if get_updates_request is not None:
-        builder = builder.get_updates_request(get_updates_request)
+    # Every Bot API answer tells the health check the API is reachable, and the metrics.
+    status = health.Health(settings.health_api_seconds, intents=lambda: 0)
+    request, get_updates_request = health.observe(status, request, get_updates_request)
+    builder = builder.request(request).get_updates_request(get_updates_request)
     app: BotApplication = builder.build()
     app.bot_data[ENGINE_KEY] = Engine(kb)
+    app.bot_data[health.HEALTH_KEY] = status
+    status.intents = lambda: len(cast(Engine, app.bot_data[ENGINE_KEY]).kb.intents)
     app.bot_data[SETTINGS_KEY] = settings
     app.bot_data[STORE_KEY] = None  # opened in post_init, once Telegram accepted the token
     register_handlers(app, settings)
@@ -161,6 +164,7 @@ async def post_init(app: BotApplication) -> None:
             flush_periodically(store), name="store-flush")
     if app.bot_data.get(SIGNALS_KEY):
         install_reload_signal(app)
+    await health.start_operations(app.bot_data, settings, app.bot, app.updater)
 
 
 async def flush_periodically(store: Store) -> None:
@@ -179,6 +183,7 @@ async def flush_periodically(store: Store) -> None:
 
 async def post_shutdown(app: BotApplication) -> None:
     """After the last update is handled (SIGTERM, Ctrl+C): write the counts, close the file."""
+    health.stop_operations(app.bot_data)
     store: Store | None = app.bot_data.get(STORE_KEY)
     task: asyncio.Task[None] | None = app.bot_data.pop(FLUSH_TASK_KEY, None)
     if task is not None:
@@ -274,6 +279,7 @@ def _serve(app: BotApplication, settings: Settings, webhook: bool) -> None:
     if not settings.webhook_secret:
         logger.warning("WEBHOOK_SECRET_TOKEN is not set: anyone who finds the webhook URL "
                        "can post fake updates")
+    app.bot_data[health.WEBHOOK_KEY] = True  # post_init adds GET /healthz to its server
     logger.info("serving the webhook on %s:%s/%s", settings.webhook_listen,
                 settings.webhook_port, settings.webhook_path)
     app.run_webhook(listen=settings.webhook_listen, port=settings.webhook_port,

@@ -17,6 +17,8 @@ from typing import Any
 from telegram import Update
 from telegram.ext import SimpleUpdateProcessor
 
+from bot import metrics
+
 logger = logging.getLogger("rls_bot.updates")
 
 _OUTCOME: ContextVar[dict[str, Any] | None] = ContextVar("rls_bot_outcome", default=None)
@@ -59,6 +61,7 @@ class LoggingUpdateProcessor(SimpleUpdateProcessor):
         finally:
             latency = (time.perf_counter() - start) * 1000
             _OUTCOME.reset(token)
+            metrics.update(kind_of(update), outcome.get("decision"), latency / 1000)
             update_id = getattr(update, "update_id", None)
             logger.info("update=%s kind=%s intent=%s decision=%s latency_ms=%.1f",
                         update_id, kind_of(update), outcome.get("intent", "-"),

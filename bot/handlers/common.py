@@ -20,6 +20,7 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest, NetworkError
 from telegram.ext import CallbackContext, ExtBot, filters
 
+from bot import metrics
 from bot.core.engine import Engine
 from bot.core.kb import KnowledgeBase
 from bot.core.reply import Reply
@@ -136,6 +137,7 @@ async def with_retries(call: Callable[[], Awaitable[T]], what: str) -> T:
             delay = next(delays, None)
             if not transient(exc) or delay is None:
                 raise
+            metrics.api_retry(what)
             maybe_sent = isinstance(exc.__cause__, httpx.ReadTimeout)
             logger.warning("%s failed (%s: %s)%s; retrying in %.1f s", what,
                            type(exc).__name__, exc,

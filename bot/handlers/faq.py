@@ -10,6 +10,7 @@ import logging
 
 from telegram import Update
 
+from bot import metrics
 from bot.core import compose
 from bot.handlers.common import Context, engine_of, question_of, send
 from bot.handlers.curation import store_of
@@ -31,6 +32,8 @@ async def on_text(update: Update, context: Context) -> None:
     note(intent=decision.intent_id, decision=decision.kind)
     record_decision(store, decision.kind, decision.intent_id,
                     tuple(c.intent_id for c in decision.candidates))
+    if result.reply.kind == "urgent":
+        metrics.danger("urgent")
     if result.truncated and result.reply.kind != "urgent":
         await send(update, compose.notice(engine.kb, "too_long", with_menu=False))
     await send(update, result.reply)
