@@ -133,7 +133,9 @@ def register_handlers(app: BotApplication, settings: Settings) -> None:
     app.add_handler(MessageHandler(
         filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & filters.COMMAND,
         menus.on_unknown_command))
-    # 4. Inline-keyboard taps.
+    # 4. Inline-keyboard taps: helping the curators (send the question, what was missing),
+    # then every other button.
+    app.add_handler(CallbackQueryHandler(curation.on_curator_button, pattern=r"^[cw]:"))
     app.add_handler(CallbackQueryHandler(menus.on_button))
     # 5. Inline mode (@bot question, in any chat).
     app.add_handler(InlineQueryHandler(inline.on_inline))

@@ -40,6 +40,7 @@ CREATE TABLE IF NOT EXISTS suggested_questions (
 KINDS = frozenset({
     "answer", "urgent", "fallback", "suggest_offer", "suggest_pick", "feedback_up",
     "feedback_down",
+    "suggest_dismiss", "curator_send", "missing",  # one tap to help curators
 })
 MAX_SUGGESTION_CHARS = 500
 
@@ -72,6 +73,9 @@ class CuratorReport:
     picks: dict[str, int] = field(default_factory=dict)
     confusions: list[tuple[str, int]] = field(default_factory=list)
     suggestions: list[tuple[str, str]] = field(default_factory=list)
+    dismissed: int = 0  # did-you-mean offers answered "None of these"
+    sent: int = 0  # questions sent to the curators with one tap (also in suggestions)
+    missing: dict[str, int] = field(default_factory=dict)  # "intent:reason" after a 👎
 
 
 class Store:
@@ -175,6 +179,12 @@ class Store:
                 confusions[key] += n
             elif kind == "suggest_pick":
                 picks[key] += n
+            elif kind == "suggest_dismiss":
+                report.dismissed += n
+            elif kind == "curator_send":
+                report.sent += n
+            elif kind == "missing":
+                report.missing[key] = report.missing.get(key, 0) + n
         report.intents = sorted(intents.values(), key=lambda r: (-r.answers, r.intent))
         report.confusions = confusions.most_common(10)
         report.picks = dict(picks.most_common())
@@ -224,7 +234,13 @@ def format_report(report: CuratorReport) -> str:
     if report.picks:
         lines.append("did-you-mean picks:")
         lines += [f"  {key}: {n}" for key, n in report.picks.items()]
-    lines.append(f"suggested questions: {len(report.suggestions)}")
+    lines.append(f"did-you-mean dismissed (none of these): {report.dismissed}")
+    if report.missing:
+        lines.append("👎 what was missing (intent:reason):")
+        lines += [f"  {key}: {n}" for key, n in sorted(report.missing.items(),
+                                                       key=lambda kv: (-kv[1], kv[0]))]
+    lines.append(f"suggested questions: {len(report.suggestions)} "
+                 f"({report.sent} sent with one tap)")
     lines += [f"  {day}: {text}" for day, text in report.suggestions]
     return "\n".join(lines)
 
@@ -248,6 +264,10 @@ def report_csv(report: CuratorReport) -> str:
         writer.writerow(["did_you_mean", "", key, n])
     for key, n in report.picks.items():
         writer.writerow(["did_you_mean_pick", "", key, n])
+    writer.writerow(["did_you_mean_dismissed", "", "", report.dismissed])
+    for key, n in sorted(report.missing.items()):
+        writer.writerow(["missing", "", key, n])
+    writer.writerow(["sent_with_one_tap", "", "", report.sent])
     for day, text in report.suggestions:
         writer.writerow(["suggested_question", day, text, 1])
     return out.getvalue()
