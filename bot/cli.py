@@ -179,13 +179,30 @@ def cmd_report(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         print(f"rls-bot report: no store at {path} yet (it is created when the bot first "
               "runs with STORE_PATH set)", file=stderr)
         return 1
+    from bot.store import format_weekly, weekly
+
     store = Store(path)
     try:
         report = store.report(args.days)
+        weeks = weekly(store, max(1, -(-args.days // 7)))
     finally:
         store.close()
-    print(report_csv(report) if args.csv else format_report(report), file=stdout, end="" if
-          args.csv else "\n")
+    if args.html:
+        try:
+            from bot.report_html import render_html
+        except ImportError:  # jinja2 is the `report` extra, not in the bot's image
+            print("rls-bot report --html needs the report extra: pip install "
+                  "'rls-bot[report]'", file=stderr)
+            return 1
+        Path(args.html).write_text(render_html(report, weeks), encoding="utf-8")
+        print(f"wrote {args.html}", file=stdout)
+        return 0
+    if args.csv:
+        print(report_csv(report), file=stdout, end="")
+    elif args.weekly:
+        print(format_weekly(weeks), file=stdout)
+    else:
+        print(format_report(report), file=stdout)
     return 0
 
 
@@ -267,6 +284,10 @@ def build_parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="curator's report from the store (counts only)")
     report.add_argument("--days", type=int, default=30, help="how many days back (default 30)")
     report.add_argument("--csv", action="store_true", help="CSV for a spreadsheet")
+    report.add_argument("--weekly", action="store_true",
+                        help="one line per week: answers, helpful, fallbacks, confusions")
+    report.add_argument("--html", metavar="FILE", default=None,
+                        help="write one self-contained HTML page with charts")
     report.add_argument("--store", metavar="FILE", default=None,
                         help="SQLite file (default: STORE_PATH)")
 

@@ -78,6 +78,33 @@ class CuratorReport:
     missing: dict[str, int] = field(default_factory=dict)  # "intent:reason" after a 👎
 
 
+@dataclass
+class WeekRow:
+    """One ISO week (Monday to Sunday) of the curator's report."""
+
+    start: dt.date
+    answers: int = 0
+    up: int = 0
+    down: int = 0
+    fallbacks: int = 0
+    urgent: int = 0
+    offers: int = 0
+    dismissed: int = 0
+    sent: int = 0
+    suggestions: int = 0
+    confusions: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def helpful_ratio(self) -> float | None:
+        votes = self.up + self.down
+        return self.up / votes if votes else None
+
+
+_WEEK_FIELDS = {"answer": "answers", "feedback_up": "up", "feedback_down": "down",
+                "fallback": "fallbacks", "urgent": "urgent", "suggest_offer": "offers",
+                "suggest_dismiss": "dismissed", "curator_send": "sent"}
+
+
 class Store:
     """Daily counters and opt-in suggestions in one SQLite file (created on first use)."""
 
@@ -192,6 +219,51 @@ class Store:
             "SELECT day, text FROM suggested_questions WHERE day >= ? ORDER BY day, id",
             (since.isoformat(),)).fetchall()
         return report
+
+
+def weekly(store: Store, weeks: int = 12) -> list[WeekRow]:
+    """The last ``weeks`` ISO weeks, oldest first, empty weeks included (for charts)."""
+    store.flush()
+    today = store._today()
+    first = today - dt.timedelta(days=today.weekday() + 7 * (weeks - 1))
+    rows = {first + dt.timedelta(weeks=n): WeekRow(first + dt.timedelta(weeks=n))
+            for n in range(weeks)}
+    confusions: dict[dt.date, Counter[str]] = {}
+
+    def week_of(day: str) -> dt.date:
+        date = dt.date.fromisoformat(day)
+        return date - dt.timedelta(days=date.weekday())
+
+    for day, kind, key, n in store._db.execute(
+            "SELECT day, kind, key, SUM(n) FROM daily_counts WHERE day >= ? "
+            "GROUP BY day, kind, key", (first.isoformat(),)):
+        row = rows.get(week_of(day))
+        if row is None:
+            continue
+        name = _WEEK_FIELDS.get(kind)
+        if name is not None:
+            setattr(row, name, getattr(row, name) + n)
+        if kind == "suggest_offer":
+            confusions.setdefault(row.start, Counter())[key] += n
+    for (day,) in store._db.execute(
+            "SELECT day FROM suggested_questions WHERE day >= ?", (first.isoformat(),)):
+        if (row := rows.get(week_of(day))) is not None:
+            row.suggestions += 1
+    for start, counter in confusions.items():
+        rows[start].confusions = counter.most_common(3)
+    return list(rows.values())
+
+
+def format_weekly(weeks: list[WeekRow]) -> str:
+    """Per-week view: is the bot getting better or worse?"""
+    lines = [f"{'week of':<12}{'answers':>8}{'helpful':>9}{'fallbacks':>10}{'urgent':>7}"
+             f"{'dym':>5}{'none':>5}{'sugg':>5}  top confusion"]
+    for w in weeks:
+        ratio = "-" if w.helpful_ratio is None else f"{w.helpful_ratio:.0%}"
+        top = f"{w.confusions[0][0]} x{w.confusions[0][1]}" if w.confusions else ""
+        lines.append(f"{w.start.isoformat():<12}{w.answers:>8}{ratio:>9}{w.fallbacks:>10}"
+                     f"{w.urgent:>7}{w.offers:>5}{w.dismissed:>5}{w.suggestions:>5}  {top}")
+    return "\n".join(lines)
 
 
 def record_decision(store: Store | None, kind: str, intent_id: str | None,
