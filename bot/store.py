@@ -109,10 +109,11 @@ class Store:
     """Daily counters and opt-in suggestions in one SQLite file (created on first use)."""
 
     def __init__(self, path: Path | str, *, retention_days: int = 90,
-                 today: Callable[[], dt.date] = _today) -> None:
+                 today: Callable[[], dt.date] | None = None) -> None:
         self.path = Path(path)
         self.retention_days = retention_days
-        self._today = today
+        # Looked up per call, not bound here, so tests may patch the module's _today.
+        self._today = today or (lambda: _today())  # noqa: PLW0108
         self._pending: Counter[tuple[str, str, str]] = Counter()
         self._lock = threading.Lock()
         if str(path) != ":memory:":

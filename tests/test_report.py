@@ -18,7 +18,7 @@ import pytest
 from bot import cli
 from bot.store import Store, weekly
 
-TODAY = dt.date(2026, 11, 25)  # a Wednesday
+TODAY = dt.date(2025, 11, 26)  # a Wednesday, away from the real clock's week
 HOSTILE = "<script>alert('x')</script> does gabapentin & iron mix?"
 
 
@@ -62,7 +62,7 @@ def test_report_weekly_in_the_terminal(tmp_path: Path, monkeypatch: pytest.Monke
     lines = out.getvalue().splitlines()
     assert lines[0].startswith("week of")
     assert len(lines) == 5
-    assert re.match(r"2026-11-23\s+25\s+86%\s+2\s+0\s+4\s+0\s+1\s+gabapentin_timing>", lines[-1])
+    assert re.match(r"2025-11-24\s+25\s+86%\s+2\s+0\s+4\s+0\s+1\s+gabapentin_timing>", lines[-1])
 
 
 class _Page(HTMLParser):
@@ -95,6 +95,7 @@ def write_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_html_page_is_self_contained_escaped_and_has_charts(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     html = write_page(tmp_path, monkeypatch).read_text(encoding="utf-8")
+    assert "2025-10-30 to 2025-11-26" in html  # the 28 days up to TODAY, not the clock's
     parser = _Page()
     parser.feed(html)
     assert parser.tags.count("svg") == 4 and parser.tags.count("rect") == 12
