@@ -13,7 +13,7 @@ import asyncio
 import logging
 import signal
 import sys
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, LinkPreviewOptions, Update
@@ -35,6 +35,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest, HTTPXRequest
 
+from bot import health
 from bot.config import Settings, SettingsError
 from bot.core.engine import Engine
 from bot.core.kb import KnowledgeBase
@@ -110,18 +111,24 @@ def build_application(settings: Settings, kb: KnowledgeBase, *,
         raise SettingsError("TELEGRAM_BOT_TOKEN is not set (get one from @BotFather)")
     defaults = Defaults(parse_mode=ParseMode.HTML, allow_sending_without_reply=True,
                         link_preview_options=LinkPreviewOptions(is_disabled=True))
+    # Every Bot API answer tells the health check the API is reachable, and the metrics.
+    status = health.Health(settings.health_api_seconds, intents=lambda: 0)
+    request, get_updates_request = health.observe(
+        status,
+        request or HTTPXRequest(connection_pool_size=POOL_SIZE,
+                                connect_timeout=CONNECT_TIMEOUT,
+                                read_timeout=READ_TIMEOUT,
+                                write_timeout=READ_TIMEOUT,
+                                pool_timeout=CONNECT_TIMEOUT),
+        get_updates_request or HTTPXRequest(connect_timeout=CONNECT_TIMEOUT,
+                                            read_timeout=READ_TIMEOUT))
     bot = IntakeBot(
         token=settings.token,
         base_url=settings.api_base_url,
         base_file_url=settings.api_base_file_url,
         defaults=defaults,
-        request=request or HTTPXRequest(connection_pool_size=POOL_SIZE,
-                                        connect_timeout=CONNECT_TIMEOUT,
-                                        read_timeout=READ_TIMEOUT,
-                                        write_timeout=READ_TIMEOUT,
-                                        pool_timeout=CONNECT_TIMEOUT),
-        get_updates_request=get_updates_request or HTTPXRequest(
-            connect_timeout=CONNECT_TIMEOUT, read_timeout=READ_TIMEOUT),
+        request=request,
+        get_updates_request=get_updates_request,
         # Queues sends under Telegram's limits and retries after RetryAfter.
         rate_limiter=AIORateLimiter(max_retries=3) if rate_limiter else None,  # type: ignore[arg-type]
     )
@@ -144,6 +151,8 @@ def build_application(settings: Settings, kb: KnowledgeBase, *,
     app.bot_data[INTAKE_KEY] = intake
     app.bot_data[APOLOGIES_KEY] = errors.Apologies()
     app.bot_data[ENGINE_KEY] = Engine(kb)
+    app.bot_data[health.HEALTH_KEY] = status
+    status.intents = lambda: len(cast(Engine, app.bot_data[ENGINE_KEY]).kb.intents)
     app.bot_data[SETTINGS_KEY] = settings
     app.bot_data[STORE_KEY] = None  # opened in post_init, once Telegram accepted the token
     register_handlers(app, settings)
@@ -168,7 +177,9 @@ def register_handlers(app: BotApplication, settings: Settings) -> None:
     app.add_handler(MessageHandler(
         filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & filters.COMMAND,
         menus.on_unknown_command))
-    # 4. Inline-keyboard taps.
+    # 4. Inline-keyboard taps: helping the curators (send the question, what was missing),
+    # then every other button.
+    app.add_handler(CallbackQueryHandler(curation.on_curator_button, pattern=r"^[cw]:"))
     app.add_handler(CallbackQueryHandler(menus.on_button))
     # 5. Inline mode (@bot question, in any chat).
     app.add_handler(InlineQueryHandler(inline.on_inline))
@@ -203,6 +214,7 @@ async def post_init(app: BotApplication) -> None:
         apologies.run(app.bot, lambda: kb_messages(app)["error"]), name="apologies")
     if app.bot_data.get(SIGNALS_KEY):
         install_reload_signal(app)
+    await health.start_operations(app.bot_data, settings, app.bot, app.updater)
 
 
 def kb_messages(app: BotApplication) -> dict[str, str]:
@@ -239,6 +251,7 @@ async def flush_periodically(store: Store) -> None:
 
 async def post_shutdown(app: BotApplication) -> None:
     """After the last update is handled (SIGTERM, Ctrl+C): write the counts, close the file."""
+    health.stop_operations(app.bot_data)
     store: Store | None = app.bot_data.get(STORE_KEY)
     task: asyncio.Task[None] | None = app.bot_data.pop(FLUSH_TASK_KEY, None)
     if task is not None:
@@ -357,6 +370,7 @@ def _serve(app: BotApplication, settings: Settings, webhook: bool) -> None:
     if not settings.webhook_secret:
         logger.warning("WEBHOOK_SECRET_TOKEN is not set: anyone who finds the webhook URL "
                        "can post fake updates")
+    app.bot_data[health.WEBHOOK_KEY] = True  # post_init adds GET /healthz to its server
     logger.info("serving the webhook on %s:%s/%s", settings.webhook_listen,
                 settings.webhook_port, settings.webhook_path)
     app.run_webhook(listen=settings.webhook_listen, port=settings.webhook_port,

@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypedDict
 
 TOKEN_PATTERN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
@@ -44,6 +45,12 @@ class Settings:
     inbox_path: Path | None = None  # None: no crash safety (tests); load_settings sets one
     retry_deadline_seconds: float = 60.0
     shutdown_grace_seconds: float = 20.0
+    # Operations (bot/health.py, bot/metrics.py): liveness, readiness and metrics.
+    heartbeat_file: Path | None = None  # polling: touched while the event loop is alive
+    heartbeat_seconds: float = 10.0
+    health_api_seconds: float = 300.0  # ready only if the Bot API answered this recently
+    metrics_port: int | None = None  # None: no metrics endpoint (the default)
+    metrics_listen: str = "127.0.0.1"
 
     @property
     def masked_token(self) -> str:
@@ -131,6 +138,7 @@ def load_settings(env: Mapping[str, str] | None = None,
     level = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise SettingsError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {level!r}")
+    ops = _operations(env)
     return Settings(
         token=token,
         api_base_url=base_url,
@@ -150,4 +158,33 @@ def load_settings(env: Mapping[str, str] | None = None,
         inbox_path=inbox_path,
         retry_deadline_seconds=deadline,
         shutdown_grace_seconds=grace,
+        **ops,
     )
+
+
+class _Operations(TypedDict):
+    heartbeat_file: Path | None
+    heartbeat_seconds: float
+    health_api_seconds: float
+    metrics_port: int | None
+    metrics_listen: str
+
+
+def _operations(env: Mapping[str, str]) -> _Operations:
+    """Health and metrics settings (see deploy/README.md, "Health and metrics")."""
+    heartbeat = env.get("HEARTBEAT_FILE", "").strip()
+    seconds = _float(env, "HEARTBEAT_SECONDS", 10.0)
+    api_seconds = _float(env, "HEALTH_API_SECONDS", 300.0)
+    if seconds <= 0 or api_seconds <= 0:
+        raise SettingsError("HEARTBEAT_SECONDS and HEALTH_API_SECONDS must be above 0")
+    port = env.get("METRICS_PORT", "").strip()
+    metrics_port = _int(env, "METRICS_PORT", 0) if port else None
+    if metrics_port is not None and not 1 <= metrics_port <= 65535:
+        raise SettingsError(f"METRICS_PORT must be a port number (1-65535), got {port!r}")
+    return {
+        "heartbeat_file": Path(heartbeat) if heartbeat else None,
+        "heartbeat_seconds": seconds,
+        "health_api_seconds": api_seconds,
+        "metrics_port": metrics_port,
+        "metrics_listen": env.get("METRICS_LISTEN", "").strip() or "127.0.0.1",
+    }

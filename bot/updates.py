@@ -37,6 +37,7 @@ from telegram._utils.defaultvalue import DEFAULT_NONE
 from telegram._utils.types import JSONDict, ODVInput
 from telegram.ext import Application, BaseUpdateProcessor, ExtBot
 
+from bot import metrics
 from bot.inbox import Inbox
 
 logger = logging.getLogger("rls_bot.updates")
@@ -339,6 +340,7 @@ class FairUpdateProcessor(BaseUpdateProcessor):
         finally:
             latency = (time.perf_counter() - start) * 1000
             _OUTCOME.reset(token)
+            metrics.update(kind_of(update), outcome.get("decision"), latency / 1000)
             update_id = getattr(update, "update_id", None)
             logger.info("update=%s kind=%s intent=%s decision=%s latency_ms=%.1f",
                         update_id, kind_of(update), outcome.get("intent", "-"),

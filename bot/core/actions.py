@@ -21,6 +21,8 @@ SCHEMA: dict[str, frozenset[str]] = {
     "t": frozenset({"show"}),  # self-care tip by position: t:show:3
     "i": frozenset({"show", "more", "pick"}),  # intent: answer, details, did-you-mean pick
     "f": frozenset({"up", "down"}),  # was this helpful?
+    "c": frozenset({"send", "none"}),  # send the held question to curators; no did-you-mean
+    "w": frozenset({"topic", "vague", "hard", "other"}),  # what was missing (after a 👎)
 }
 
 

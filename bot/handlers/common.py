@@ -20,6 +20,7 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest, NetworkError
 from telegram.ext import CallbackContext, ExtBot, filters
 
+from bot import metrics
 from bot.core.engine import Engine
 from bot.core.kb import KnowledgeBase
 from bot.core.reply import Reply
@@ -159,6 +160,7 @@ async def with_retries(call: Callable[[], Awaitable[T]], what: str) -> T:
                     raise
             elif delay is None:
                 raise
+            metrics.api_retry(what)
             maybe_sent = isinstance(exc.__cause__, MAYBE_ARRIVED)
             if maybe_sent:
                 global MAYBE_REPEATED  # noqa: PLW0603 - one process-wide counter, for the log

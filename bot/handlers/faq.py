@@ -10,9 +10,10 @@ import logging
 
 from telegram import Update
 
+from bot import metrics
 from bot.core import compose
 from bot.handlers.common import Context, engine_of, question_of, send
-from bot.handlers.curation import store_of
+from bot.handlers.curation import offer_to_curators, store_of
 from bot.store import record_decision
 from bot.updates import note
 
@@ -25,12 +26,15 @@ async def on_text(update: Update, context: Context) -> None:
         return
     engine = engine_of(context)
     store = store_of(context)
-    result = engine.ask(question_of(message), feedback=store is not None)
+    question = question_of(message)
+    result = engine.ask(question, feedback=store is not None)
     decision = result.decision
     # What was decided, never what was asked: /privacy promises no message text is kept.
     note(intent=decision.intent_id, decision=decision.kind)
     record_decision(store, decision.kind, decision.intent_id,
                     tuple(c.intent_id for c in decision.candidates))
+    if result.reply.kind == "urgent":
+        metrics.danger("urgent")
     if result.truncated and result.reply.kind != "urgent":
         await send(update, compose.notice(engine.kb, "too_long", with_menu=False))
-    await send(update, result.reply)
+    await send(update, offer_to_curators(update, context, question, result.reply))

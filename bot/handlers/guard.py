@@ -21,6 +21,7 @@ from enum import Enum
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, filters
 
+from bot import metrics
 from bot.core import compose
 from bot.handlers.common import FOR_BOT, Context, answer_query, kb_of, send
 
@@ -85,6 +86,7 @@ class FloodGuard:
         user = update.effective_user
         if update.inline_query is not None and user is not None and user.id not in self.exempt:
             if self.inline.hit(user.id) is not Verdict.ALLOW:
+                metrics.flood(Verdict.DROP.value)  # an inline query is never told: dropped
                 raise ApplicationHandlerStop
             return
         counted = update.callback_query is not None or COUNTED.check_update(update)
@@ -94,6 +96,7 @@ class FloodGuard:
         if verdict is Verdict.ALLOW:
             return
         query = update.callback_query
+        metrics.flood(verdict.value)
         if verdict is Verdict.WARN:
             logger.info("flood guard: user over %s updates in %ss", self.window.limit,
                         self.window.seconds)

@@ -17,7 +17,7 @@ from telegram.error import TelegramError
 from bot.core import actions, compose, menus
 from bot.core.reply import Reply
 from bot.handlers.common import Context, answer_query, edit, kb_of, send, with_retries
-from bot.handlers.curation import store_of
+from bot.handlers.curation import ask_what_was_missing, store_of
 from bot.render import render
 from bot.store import record_action
 from bot.updates import note
@@ -62,6 +62,8 @@ async def on_button(update: Update, context: Context) -> None:
         await answer_query(query, reply.text)
         if action is not None and action.ns == "f":
             await drop_feedback_buttons(query, compose.answer(kb, kb.intents[action.arg]))
+            if action.verb == "down":
+                await ask_what_was_missing(update, context, action.arg)
     else:
         await answer_query(query)
         await edit(update, reply)

@@ -358,6 +358,8 @@ class Driver:
         message = {"message_id": call.message_id, "date": int(time.time()),
                    "chat": self.chat(chat_type, chat_id if chat_id > 0 else user_id),
                    "from": bot_user(self.fake.username), "text": call.text}
+        if call.params.get("reply_markup"):  # Telegram sends the message's keyboard along
+            message["reply_markup"] = call.params["reply_markup"]
         query = {"id": str(next(self._query_ids)), "from": self.user(user_id),
                  "chat_instance": "1", "data": data, "message": message}
         return await self.process({"callback_query": query})

@@ -385,9 +385,13 @@ def test_timeouts_are_sized_for_a_slow_telegram(kb: KnowledgeBase) -> None:
     from telegram.request import HTTPXRequest
 
     from bot.app import READ_TIMEOUT
+    from bot.health import ObservedRequest
 
     app = build_application(Settings(token=TOKEN), kb)
-    request = app.bot.request
+    observed = app.bot.request  # the health/metrics wrapper around the real transport
+    assert isinstance(observed, ObservedRequest)
+    assert observed.read_timeout == READ_TIMEOUT  # what IntakeBot adds the poll timeout to
+    request = observed.inner
     assert isinstance(request, HTTPXRequest)
     assert request.read_timeout == READ_TIMEOUT >= 15  # PTB's 5 s default doubled answers
     intake = app.bot_data[INTAKE_KEY]
