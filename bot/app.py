@@ -34,12 +34,15 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
+from bot import health
 from bot.config import Settings, SettingsError
 from bot.core.actions import (
+    CuratorAction,
     FeedbackAction,
     MenuAction,
+    MissingAction,
     PageAction,
     SelfCheckAction,
     TopicAction,
@@ -61,7 +64,14 @@ from bot.handlers import (
     topics,
 )
 from bot.handlers.common import CONTEXT_TYPES, FOR_BOT, BotData, Context
-from bot.updates import LoggingUpdateProcessor
+from bot.inbox import Inbox
+from bot.updates import (
+    ALLOWED_UPDATES,
+    DrainingApplication,
+    FairUpdateProcessor,
+    Intake,
+    IntakeBot,
+)
 from bot.usage import Usage
 
 logger = logging.getLogger(__name__)
@@ -80,12 +90,25 @@ HANDLERS: dict[str, Any] = {
 """The commands of knowledge/menus.yml that need code (``handler: <name>``); every other
 command shows a menu, an intent or a message through ``menus.on_command``."""
 
-CONCURRENT_UPDATES = 64
-"""Updates handled at once. Matching takes well under a millisecond but each reply waits
-~100 ms on Telegram; one at a time would cap the bot near ten replies per second."""
+CAPACITY = 256
+"""Updates fetched and not yet answered, at most; while there are this many the bot stops
+fetching and the backlog waits at Telegram. Matching takes well under a millisecond, so
+this only bounds replies waiting on the network or on Telegram's rate limits."""
+CHAT_BACKLOG = 20
+"""Updates one chat may have waiting for its turn; more are dropped. Telegram lets a bot
+send 20 messages a minute to a group, so a 21st waiting mention would be answered more
+than a minute late (and would hold room every other chat needs)."""
 
+CONNECT_TIMEOUT = 5.0
+READ_TIMEOUT = 20.0
+"""Seconds to wait for Telegram's answer to a call. A read timeout after Telegram took a
+message means a retry shows it twice (no idempotency key in the Bot API): PTB's default of
+5 s answered a quarter of users twice when Telegram was slow, while Telegram's own answers
+take well under a second. A connect timeout never repeats anything, so it stays short."""
+POOL_SIZE = 256
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+OUR_LOGGERS = ("bot.", "rls_bot.")
 QUIET_LOGGERS = ("httpx", "httpcore")  # their INFO lines carry request URLs = the token
 
 
@@ -98,32 +121,56 @@ def build_application(settings: Settings, kb: KnowledgeBase, *,
         raise SettingsError("TELEGRAM_BOT_TOKEN is not set (get one from @BotFather)")
     defaults = Defaults(parse_mode=ParseMode.HTML, allow_sending_without_reply=True,
                         link_preview_options=LinkPreviewOptions(is_disabled=True))
+    # Every Bot API answer tells the health check the API is reachable, and the metrics.
+    status = health.Health(settings.health_api_seconds, intents=lambda: 0)
+    request, get_updates_request = health.observe(
+        status,
+        request or HTTPXRequest(connection_pool_size=POOL_SIZE,
+                                connect_timeout=CONNECT_TIMEOUT,
+                                read_timeout=READ_TIMEOUT,
+                                write_timeout=READ_TIMEOUT,
+                                pool_timeout=CONNECT_TIMEOUT),
+        get_updates_request or HTTPXRequest(connect_timeout=CONNECT_TIMEOUT,
+                                            read_timeout=READ_TIMEOUT))
+    bot = IntakeBot(
+        token=settings.token,
+        base_url=settings.api_base_url,
+        base_file_url=settings.api_base_file_url,
+        defaults=defaults,
+        request=request,
+        get_updates_request=get_updates_request,
+        # Queues sends under Telegram's limits and retries after RetryAfter.
+        rate_limiter=AIORateLimiter(max_retries=3) if rate_limiter else None,  # type: ignore[arg-type]
+    )
+    intake = Intake(CAPACITY)  # its inbox is opened in post_init, once the token worked
+    bot.attach(intake)
+    processor = FairUpdateProcessor(CAPACITY, chat_backlog=CHAT_BACKLOG,
+                                    retry_deadline=settings.retry_deadline_seconds,
+                                    intake=intake)
     builder = (
         ApplicationBuilder()
-        .token(settings.token)
-        .base_url(settings.api_base_url)
-        .base_file_url(settings.api_base_file_url)
-        .defaults(defaults)
+        .bot(bot)
+        .application_class(DrainingApplication)
         .context_types(CONTEXT_TYPES)
-        .concurrent_updates(LoggingUpdateProcessor(CONCURRENT_UPDATES))
+        .concurrent_updates(processor)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )
-    if rate_limiter:  # queues sends under Telegram's limits and retries after RetryAfter
-        # The typed builder would turn ExtBot[None] into ExtBot[int] (per-call rate-limit
-        # arguments); we never pass any, so one application type serves both cases.
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
-    if request is not None:
-        builder = builder.request(request)
-    if get_updates_request is not None:
-        builder = builder.get_updates_request(get_updates_request)
     # The builder's type forgets the JobQueue's context type; it is ours (CONTEXT_TYPES).
     app = cast(BotApplication, builder.build())
-    app.bot_data.engine = Engine(kb)
-    app.bot_data.settings = settings
+    if isinstance(app, DrainingApplication):
+        app.shutdown_grace = settings.shutdown_grace_seconds
+    services = app.bot_data
+    services.intake = intake
+    services.apologies = errors.Apologies()
+    services.engine = Engine(kb)
+    services.health = status
+    status.intents = lambda: len(services.engine.kb.intents)
+    services.settings = settings
     # Opened in post_init, once Telegram accepted the token.
-    app.bot_data.usage = Usage(settings.store_path,
-                               retention_days=settings.suggestion_retention_days)
+    services.usage = Usage(settings.store_path,
+                           retention_days=settings.suggestion_retention_days)
+    services.held = curation.HeldQuestions()
     register_handlers(app, settings, kb)
     return app
 
@@ -156,6 +203,11 @@ def register_handlers(app: BotApplication, settings: Settings, kb: KnowledgeBase
     # The self-check's taps carry a person's yes/no answers: a handler of its own that
     # neither counts nor logs them.
     app.add_handler(CallbackQueryHandler(selfcheck.on_answer, pattern=SelfCheckAction.PATTERN))
+    # Helping the curators: send the held question, "None of these", what was missing.
+    app.add_handler(CallbackQueryHandler(curation.on_curator_button,
+                                         pattern=CuratorAction.PATTERN))
+    app.add_handler(CallbackQueryHandler(curation.on_missing_button,
+                                         pattern=MissingAction.PATTERN))
     app.add_handler(CallbackQueryHandler(menus.on_stale_button))
     # 4. Inline mode (@bot question, in any chat).
     app.add_handler(InlineQueryHandler(inline.on_inline))
@@ -191,18 +243,55 @@ async def publish_profile(app: BotApplication, kb: KnowledgeBase,
 
 
 async def post_init(app: BotApplication) -> None:
-    """Runs once after ``getMe``: publish the profile and commands, open the store."""
+    """Runs once after ``getMe``: publish the profile and commands, open the store and the
+    inbox (replaying what the last run left unanswered), start the apologies and the
+    health checks."""
     services = app.bot_data
     await publish_profile(app, services.engine.kb, services.settings.admin_user_ids)
     logger.info("connected as @%s", app.bot.username)
     await services.usage.start()
+    await open_inbox(app, services.settings)
+    # A plain task: PTB's create_task warns before the application is running.
+    services.apology_task = asyncio.get_running_loop().create_task(
+        services.apologies.run(app.bot, lambda: services.engine.kb.text("error")),
+        name="apologies")
     if services.install_signals:
         install_reload_signal(app)
+    services.operations = await health.start_operations(
+        services.health, services.settings, app.bot, app.updater,
+        webhook=services.serving_webhook)
+
+
+async def open_inbox(app: BotApplication, settings: Settings) -> None:
+    """Open the inbox and queue what the last run left unanswered, before any new update."""
+    intake = app.bot_data.intake
+    if settings.inbox_path is None:
+        return
+    intake.inbox = await asyncio.to_thread(Inbox, settings.inbox_path)
+    left = intake.replay(app.bot)
+    for update in left:
+        await app.update_queue.put(update)
+    logger.info("inbox %s ready; %d unanswered update(s) from the last run", intake.inbox.path,
+                len(left))
 
 
 async def post_shutdown(app: BotApplication) -> None:
-    """After the last update is handled (SIGTERM, Ctrl+C): write the counts, close the file."""
-    await app.bot_data.usage.stop()
+    """After the last update is handled (SIGTERM, Ctrl+C): write the counts, close the
+    files; what is still in the inbox is handed back to the next start."""
+    services = app.bot_data
+    if services.operations is not None:
+        services.operations.stop()
+        services.operations = None
+    await services.usage.stop()
+    if services.apology_task is not None:
+        services.apology_task.cancel()
+        services.apology_task = None
+    intake = services.intake
+    if intake.inbox is not None:
+        left = len(intake.inbox)
+        intake.inbox.close()
+        intake.inbox = None
+        logger.info("inbox closed; %d update(s) handed back to the next start", left)
 
 
 def install_reload_signal(app: BotApplication) -> None:
@@ -236,10 +325,24 @@ class RedactingFormatter(logging.Formatter):
         self.secrets = {s: mask for s, mask in secrets.items() if s}
 
     def format(self, record: logging.LogRecord) -> str:
+        if record.levelno < logging.INFO and not record.name.startswith(OUR_LOGGERS):
+            record = redacted(record)
         text = super().format(record)
         for secret, mask in self.secrets.items():
             text = text.replace(secret, mask)
         return text
+
+
+def redacted(record: logging.LogRecord) -> logging.LogRecord:
+    """A library's DEBUG record without its arguments: PTB logs whole updates and request
+    parameters (people's text, names, ids) at DEBUG. The wording up to the first argument
+    stays, so the log still shows what the library was doing."""
+    copy = logging.makeLogRecord(record.__dict__)
+    head = str(record.msg).split("%", 1)[0].split("{", 1)[0].rstrip(" :=")
+    copy.msg = f"{head} [details redacted]" if record.args or head != record.msg else head
+    copy.args = None
+    copy.exc_info, copy.exc_text = None, None
+    return copy
 
 
 def configure_logging(settings: Settings, stream: TextIO | None = None) -> None:
@@ -285,16 +388,18 @@ async def check_connection(app: BotApplication, settings: Settings) -> str | Non
 def _serve(app: BotApplication, settings: Settings, webhook: bool) -> None:
     if not webhook:
         logger.info("starting long polling (Ctrl+C stops)")
-        app.run_polling(allowed_updates=Update.ALL_TYPES)
+        app.run_polling(allowed_updates=list(ALLOWED_UPDATES))
         return
     if not settings.webhook_secret:
         logger.warning("WEBHOOK_SECRET_TOKEN is not set: anyone who finds the webhook URL "
                        "can post fake updates")
+    app.bot_data.serving_webhook = True  # post_init adds GET /healthz to its server
     logger.info("serving the webhook on %s:%s/%s", settings.webhook_listen,
                 settings.webhook_port, settings.webhook_path)
     app.run_webhook(listen=settings.webhook_listen, port=settings.webhook_port,
                     url_path=settings.webhook_path, webhook_url=settings.webhook_url,
-                    secret_token=settings.webhook_secret, allowed_updates=Update.ALL_TYPES)
+                    secret_token=settings.webhook_secret,
+                    allowed_updates=list(ALLOWED_UPDATES))
 
 
 def run_bot(settings: Settings, kb: KnowledgeBase, webhook: bool = False, *,

@@ -235,18 +235,61 @@ def cmd_report(args: argparse.Namespace, settings: Settings, stdout: TextIO,
         print(f"rls-bot report: no store at {path} yet (it is created when the bot first "
               "runs with STORE_PATH set)", file=stderr)
         return 1
+    from bot.store import format_weekly, weekly
+
     store = Store(path)
     try:
         report = store.report(args.days)
+        weeks = weekly(store, max(1, -(-args.days // 7)))
     finally:
         store.close()
-    print(report_csv(report) if args.csv else format_report(report), file=stdout, end="" if
-          args.csv else "\n")
+    if args.html:
+        try:
+            from bot.report_html import render_html
+        except ImportError:  # jinja2 is the `report` extra, not in the bot's image
+            print("rls-bot report --html needs the report extra: pip install "
+                  "'rls-bot[report]'", file=stderr)
+            return 1
+        Path(args.html).write_text(render_html(report, weeks), encoding="utf-8")
+        print(f"wrote {args.html}", file=stdout)
+        return 0
+    if args.csv:
+        print(report_csv(report), file=stdout, end="")
+    elif args.weekly:
+        print(format_weekly(weeks), file=stdout)
+    else:
+        print(format_report(report), file=stdout)
     return 0
+
+
+def cmd_health(args: argparse.Namespace, settings: Settings, stdout: TextIO,
+               stderr: TextIO) -> int:
+    """For HEALTHCHECK / systemd: webhook -> GET /healthz, polling -> the heartbeat file."""
+    from bot.healthcheck import MISSED_BEATS, check_file, check_url, local_url
+
+    url = args.url
+    if url is None and args.file is None and settings.webhook_url is not None:
+        url = local_url(settings.webhook_listen, settings.webhook_port)
+    if url is not None:
+        ok, message = check_url(url, args.timeout, live_only=args.live)
+    else:
+        path = args.file or settings.heartbeat_file
+        if path is None:
+            print("rls-bot health: set HEARTBEAT_FILE (polling) or WEBHOOK_URL (webhook), "
+                  "or give --file / --url", file=stderr)
+            return 1
+        max_age = args.max_age or MISSED_BEATS * settings.heartbeat_seconds
+        ok, message = check_file(Path(path), max_age, live_only=args.live)
+    print(message, file=stdout if ok else stderr)
+    return 0 if ok else 1
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings, stdin: TextIO, stdout: TextIO,
             stderr: TextIO) -> int:
+    import signal
+
+    if hasattr(signal, "SIGHUP"):  # before the slow imports: a reload then must not kill us
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
     webhook = args.webhook or settings.webhook_url is not None
     if settings.token is None:
         if webhook:
@@ -289,8 +332,24 @@ def build_parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="curator's report from the store (counts only)")
     report.add_argument("--days", type=int, default=30, help="how many days back (default 30)")
     report.add_argument("--csv", action="store_true", help="CSV for a spreadsheet")
+    report.add_argument("--weekly", action="store_true",
+                        help="one line per week: answers, helpful, fallbacks, confusions")
+    report.add_argument("--html", metavar="FILE", default=None,
+                        help="write one self-contained HTML page with charts")
     report.add_argument("--store", metavar="FILE", default=None,
                         help="SQLite file (default: STORE_PATH)")
+
+    health = sub.add_parser("health", help="exit 0 if the running bot is alive and ready "
+                            "(for Docker HEALTHCHECK and systemd)")
+    health.add_argument("--url", default=None,
+                        help="health URL (default in webhook mode: the local /healthz)")
+    health.add_argument("--file", default=None, help="heartbeat file (default: HEARTBEAT_FILE)")
+    health.add_argument("--max-age", type=float, default=None,
+                        help="oldest acceptable heartbeat in seconds (default: 3 beats)")
+    health.add_argument("--timeout", type=float, default=5.0,
+                        help="seconds to wait for /healthz (default 5)")
+    health.add_argument("--live", action="store_true",
+                        help="alive is enough (do not require the Bot API to be reachable)")
 
     kb = sub.add_parser("kb", help="knowledge-base tools")
     kb_sub = kb.add_subparsers(dest="kb_command", required=True)
@@ -324,6 +383,8 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None,
         return cmd_kb_check(args, stdout, stderr)
     if args.command == "report":
         return cmd_report(args, settings, stdout, stderr)
+    if args.command == "health":
+        return cmd_health(args, settings, stdout, stderr)
     return cmd_run(args, settings, stdin, stdout, stderr)
 
 

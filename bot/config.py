@@ -11,11 +11,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypedDict
 
 TOKEN_PATTERN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_API_BASE_FILE_URL = "https://api.telegram.org/file/bot"
 DEFAULT_STORE_PATH = Path("data/rls-bot.sqlite3")
+DEFAULT_INBOX_PATH = Path("data/rls-bot.inbox.sqlite3")
 STORE_OFF = {"off", "none", "no", "false", "0"}
 
 
@@ -40,6 +42,15 @@ class Settings:
     log_level: str = "INFO"
     store_path: Path | None = None  # None: count nothing (tests); load_settings sets a default
     suggestion_retention_days: int = 90
+    inbox_path: Path | None = None  # None: no crash safety (tests); load_settings sets one
+    retry_deadline_seconds: float = 60.0
+    shutdown_grace_seconds: float = 20.0
+    # Operations (bot/health.py, bot/metrics.py): liveness, readiness and metrics.
+    heartbeat_file: Path | None = None  # polling: touched while the event loop is alive
+    heartbeat_seconds: float = 10.0
+    health_api_seconds: float = 300.0  # ready only if the Bot API answered this recently
+    metrics_port: int | None = None  # None: no metrics endpoint (the default)
+    metrics_listen: str = "127.0.0.1"
 
     @property
     def masked_token(self) -> str:
@@ -66,8 +77,8 @@ def _int(env: Mapping[str, str], name: str, default: int, low: int = 1,
     return value
 
 
-def _float(env: Mapping[str, str], name: str, default: float) -> float:
-    """A number above zero."""
+def _float(env: Mapping[str, str], name: str, default: float, *, zero: bool = False) -> float:
+    """A number above zero (or zero too, with ``zero``)."""
     raw = env.get(name, "").strip()
     if not raw:
         return default
@@ -75,8 +86,9 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         value = float(raw)
     except ValueError:
         raise SettingsError(f"{name} must be a number, got {raw!r}") from None
-    if not value > 0 or value == float("inf"):
-        raise SettingsError(f"{name} must be a number above 0, got {raw!r}")
+    if not (value >= 0 if zero else value > 0) or value == float("inf"):
+        lowest = "0 or more" if zero else "above 0"
+        raise SettingsError(f"{name} must be a number {lowest}, got {raw!r}")
     return value
 
 
@@ -119,9 +131,20 @@ def load_settings(env: Mapping[str, str] | None = None,
     store = env.get("STORE_PATH", "").strip()
     store_path = None if store.lower() in STORE_OFF else Path(store or DEFAULT_STORE_PATH)
     retention = _int(env, "SUGGESTION_RETENTION_DAYS", 90)
+    inbox = env.get("INBOX_PATH", "").strip()
+    if inbox.lower() in STORE_OFF:
+        inbox_path = None
+    elif inbox:
+        inbox_path = Path(inbox)
+    else:  # beside the store, so one folder holds the bot's state
+        inbox_path = (store_path.with_name(f"{store_path.stem}.inbox{store_path.suffix}")
+                      if store_path is not None else DEFAULT_INBOX_PATH)
+    deadline = _float(env, "RETRY_DEADLINE_SECONDS", 60.0, zero=True)
+    grace = _float(env, "SHUTDOWN_GRACE_SECONDS", 20.0, zero=True)
     level = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise SettingsError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {level!r}")
+    ops = _operations(env)
     return Settings(
         token=token,
         api_base_url=base_url,
@@ -138,4 +161,32 @@ def load_settings(env: Mapping[str, str] | None = None,
         log_level=level,
         store_path=store_path,
         suggestion_retention_days=retention,
+        inbox_path=inbox_path,
+        retry_deadline_seconds=deadline,
+        shutdown_grace_seconds=grace,
+        **ops,
     )
+
+
+class _Operations(TypedDict):
+    heartbeat_file: Path | None
+    heartbeat_seconds: float
+    health_api_seconds: float
+    metrics_port: int | None
+    metrics_listen: str
+
+
+def _operations(env: Mapping[str, str]) -> _Operations:
+    """Health and metrics settings (see deploy/README.md, "Health and metrics")."""
+    heartbeat = env.get("HEARTBEAT_FILE", "").strip()
+    seconds = _float(env, "HEARTBEAT_SECONDS", 10.0)
+    api_seconds = _float(env, "HEALTH_API_SECONDS", 300.0)
+    port = env.get("METRICS_PORT", "").strip()
+    metrics_port = _int(env, "METRICS_PORT", 0, high=65535) if port else None
+    return {
+        "heartbeat_file": Path(heartbeat) if heartbeat else None,
+        "heartbeat_seconds": seconds,
+        "health_api_seconds": api_seconds,
+        "metrics_port": metrics_port,
+        "metrics_listen": env.get("METRICS_LISTEN", "").strip() or "127.0.0.1",
+    }

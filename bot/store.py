@@ -22,6 +22,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.inbox import create_private
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS daily_counts (
     day   TEXT NOT NULL,            -- YYYY-MM-DD (UTC)
@@ -40,6 +42,7 @@ CREATE TABLE IF NOT EXISTS suggested_questions (
 KINDS = frozenset({
     "answer", "urgent", "fallback", "suggest_offer", "suggest_pick", "feedback_up",
     "feedback_down",
+    "suggest_dismiss", "curator_send", "missing",  # one tap to help curators
 })
 MAX_SUGGESTION_CHARS = 500
 
@@ -72,20 +75,51 @@ class CuratorReport:
     picks: dict[str, int] = field(default_factory=dict)
     confusions: list[tuple[str, int]] = field(default_factory=list)
     suggestions: list[tuple[str, str]] = field(default_factory=list)
+    dismissed: int = 0  # did-you-mean offers answered "None of these"
+    sent: int = 0  # questions sent to the curators with one tap (also in suggestions)
+    missing: dict[str, int] = field(default_factory=dict)  # "intent:reason" after a 👎
+
+
+@dataclass
+class WeekRow:
+    """One ISO week (Monday to Sunday) of the curator's report."""
+
+    start: dt.date
+    answers: int = 0
+    up: int = 0
+    down: int = 0
+    fallbacks: int = 0
+    urgent: int = 0
+    offers: int = 0
+    dismissed: int = 0
+    sent: int = 0
+    suggestions: int = 0
+    confusions: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def helpful_ratio(self) -> float | None:
+        votes = self.up + self.down
+        return self.up / votes if votes else None
+
+
+_WEEK_FIELDS = {"answer": "answers", "feedback_up": "up", "feedback_down": "down",
+                "fallback": "fallbacks", "urgent": "urgent", "suggest_offer": "offers",
+                "suggest_dismiss": "dismissed", "curator_send": "sent"}
 
 
 class Store:
     """Daily counters and opt-in suggestions in one SQLite file (created on first use)."""
 
     def __init__(self, path: Path | str, *, retention_days: int = 90,
-                 today: Callable[[], dt.date] = _today) -> None:
+                 today: Callable[[], dt.date] | None = None) -> None:
         self.path = Path(path)
         self.retention_days = retention_days
-        self._today = today
+        # Looked up per call, not bound here, so tests may patch the module's _today.
+        self._today = today or (lambda: _today())  # noqa: PLW0108
         self._pending: Counter[tuple[str, str, str]] = Counter()
         self._lock = threading.Lock()
-        if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+        if str(path) != ":memory:":  # 0600 whatever the umask (suggested questions inside)
+            create_private(self.path)
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
@@ -175,6 +209,12 @@ class Store:
                 confusions[key] += n
             elif kind == "suggest_pick":
                 picks[key] += n
+            elif kind == "suggest_dismiss":
+                report.dismissed += n
+            elif kind == "curator_send":
+                report.sent += n
+            elif kind == "missing":
+                report.missing[key] = report.missing.get(key, 0) + n
         report.intents = sorted(intents.values(), key=lambda r: (-r.answers, r.intent))
         report.confusions = confusions.most_common(10)
         report.picks = dict(picks.most_common())
@@ -182,6 +222,51 @@ class Store:
             "SELECT day, text FROM suggested_questions WHERE day >= ? ORDER BY day, id",
             (since.isoformat(),)).fetchall()
         return report
+
+
+def weekly(store: Store, weeks: int = 12) -> list[WeekRow]:
+    """The last ``weeks`` ISO weeks, oldest first, empty weeks included (for charts)."""
+    store.flush()
+    today = store._today()
+    first = today - dt.timedelta(days=today.weekday() + 7 * (weeks - 1))
+    rows = {first + dt.timedelta(weeks=n): WeekRow(first + dt.timedelta(weeks=n))
+            for n in range(weeks)}
+    confusions: dict[dt.date, Counter[str]] = {}
+
+    def week_of(day: str) -> dt.date:
+        date = dt.date.fromisoformat(day)
+        return date - dt.timedelta(days=date.weekday())
+
+    for day, kind, key, n in store._db.execute(
+            "SELECT day, kind, key, SUM(n) FROM daily_counts WHERE day >= ? "
+            "GROUP BY day, kind, key", (first.isoformat(),)):
+        row = rows.get(week_of(day))
+        if row is None:
+            continue
+        name = _WEEK_FIELDS.get(kind)
+        if name is not None:
+            setattr(row, name, getattr(row, name) + n)
+        if kind == "suggest_offer":
+            confusions.setdefault(row.start, Counter())[key] += n
+    for (day,) in store._db.execute(
+            "SELECT day FROM suggested_questions WHERE day >= ?", (first.isoformat(),)):
+        if (row := rows.get(week_of(day))) is not None:
+            row.suggestions += 1
+    for start, counter in confusions.items():
+        rows[start].confusions = counter.most_common(3)
+    return list(rows.values())
+
+
+def format_weekly(weeks: list[WeekRow]) -> str:
+    """Per-week view: is the bot getting better or worse?"""
+    lines = [f"{'week of':<12}{'answers':>8}{'helpful':>9}{'fallbacks':>10}{'urgent':>7}"
+             f"{'dym':>5}{'none':>5}{'sugg':>5}  top confusion"]
+    for w in weeks:
+        ratio = "-" if w.helpful_ratio is None else f"{w.helpful_ratio:.0%}"
+        top = f"{w.confusions[0][0]} x{w.confusions[0][1]}" if w.confusions else ""
+        lines.append(f"{w.start.isoformat():<12}{w.answers:>8}{ratio:>9}{w.fallbacks:>10}"
+                     f"{w.urgent:>7}{w.offers:>5}{w.dismissed:>5}{w.suggestions:>5}  {top}")
+    return "\n".join(lines)
 
 
 def format_report(report: CuratorReport) -> str:
@@ -199,7 +284,13 @@ def format_report(report: CuratorReport) -> str:
     if report.picks:
         lines.append("did-you-mean picks:")
         lines += [f"  {key}: {n}" for key, n in report.picks.items()]
-    lines.append(f"suggested questions: {len(report.suggestions)}")
+    lines.append(f"did-you-mean dismissed (none of these): {report.dismissed}")
+    if report.missing:
+        lines.append("👎 what was missing (intent:reason):")
+        lines += [f"  {key}: {n}" for key, n in sorted(report.missing.items(),
+                                                       key=lambda kv: (-kv[1], kv[0]))]
+    lines.append(f"suggested questions: {len(report.suggestions)} "
+                 f"({report.sent} sent with one tap)")
     lines += [f"  {day}: {text}" for day, text in report.suggestions]
     return "\n".join(lines)
 
@@ -223,6 +314,10 @@ def report_csv(report: CuratorReport) -> str:
         writer.writerow(["did_you_mean", "", key, n])
     for key, n in report.picks.items():
         writer.writerow(["did_you_mean_pick", "", key, n])
+    writer.writerow(["did_you_mean_dismissed", "", "", report.dismissed])
+    for key, n in sorted(report.missing.items()):
+        writer.writerow(["missing", "", key, n])
+    writer.writerow(["sent_with_one_tap", "", "", report.sent])
     for day, text in report.suggestions:
         writer.writerow(["suggested_question", day, text, 1])
     return out.getvalue()

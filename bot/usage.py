@@ -13,13 +13,13 @@ import asyncio
 import logging
 from pathlib import Path
 
-from bot.core.actions import Action, FeedbackAction, TopicAction
+from bot.core.actions import Action, CuratorAction, FeedbackAction, MissingAction, TopicAction
 from bot.core.engine import Result
 from bot.store import Store
 
 logger = logging.getLogger(__name__)
 
-FLUSH_SECONDS = 5
+FLUSH_SECONDS = 1  # counts lost to a kill -9: at most this many seconds' worth
 PURGE_EVERY = 86_400 // FLUSH_SECONDS  # flushes between two purges: one a day
 
 
@@ -86,7 +86,8 @@ class Usage:
             self.store.count("fallback")
 
     def tapped(self, action: Action) -> None:
-        """A tap that teaches curators something: a did-you-mean pick, a 👍 or 👎."""
+        """A tap that teaches curators something: a did-you-mean pick or "None of these",
+        a 👍 or 👎, what was missing after a 👎."""
         if self.store is None:
             return
         match action:
@@ -94,6 +95,19 @@ class Usage:
                 self.store.count("suggest_pick", intent)
             case FeedbackAction(vote=vote, intent=intent):
                 self.store.count(f"feedback_{vote}", intent)
+            case CuratorAction(verb="none"):
+                self.store.count("suggest_dismiss")
+            case MissingAction(reason=reason, intent=intent):
+                self.store.count("missing", f"{intent}:{reason}")
+
+    async def sent_by_tap(self, question: str) -> bool:
+        """A held question sent to the curators with one tap: kept like a /suggest one
+        (without who asked) and counted; False when not collecting."""
+        if self.store is None:
+            return False
+        await asyncio.to_thread(self.store.add_suggestion, question)
+        self.store.count("curator_send")
+        return True
 
     def suggested(self, text: str) -> bool:
         """Keep a /suggest question (without who sent it); False when not collecting."""

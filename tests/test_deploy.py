@@ -39,7 +39,18 @@ def test_dockerfile_is_slim_non_root_and_runs_the_bot() -> None:
     assert re.search(r"^USER (?!root|0\b)\S+", text, re.M)
     assert 'CMD ["rls-bot", "run"]' in text
     assert "STOPSIGNAL SIGTERM" in text
-    assert re.search(r"HEALTHCHECK[\s\S]*rls-bot kb check", text)
+    assert re.search(r"HEALTHCHECK[^\n]*\\\n\s+CMD rls-bot health", text)
+    assert "HEARTBEAT_FILE=/tmp/" in text
+
+
+def test_systemd_watchdog_and_heartbeat_are_wired() -> None:
+    service = unit()["Service"]
+    assert int(service["WatchdogSec"]) > 0
+    assert service["NotifyAccess"] == "main"
+    assert service["Restart"] == "on-failure"  # includes a watchdog timeout
+    text = (DEPLOY / "rls-bot.service").read_text(encoding="utf-8")
+    assert "HEARTBEAT_FILE=/run/rls-bot/" in text and "RuntimeDirectory=rls-bot" in text
+    assert "AF_UNIX" in service["RestrictAddressFamilies"]  # sd_notify's socket
 
 
 def test_settings_named_in_deploy_files_exist() -> None:
@@ -47,14 +58,14 @@ def test_settings_named_in_deploy_files_exist() -> None:
                            re.M))
     for name in ("rls-bot.service", "Dockerfile"):
         text = (DEPLOY / name).read_text(encoding="utf-8")
-        used = set(re.findall(r"\b(STORE_PATH|KNOWLEDGE_DIR|WEBHOOK_[A-Z_]+|TELEGRAM_[A-Z_]+)=",
-                              text))
+        used = set(re.findall(r"\b(STORE_PATH|KNOWLEDGE_DIR|(?:WEBHOOK|TELEGRAM|HEARTBEAT|"
+                              r"METRICS)_[A-Z_]+)=", text))
         assert used <= known, (name, used - known)
 
 
 def test_commands_in_the_deploy_guide_exist() -> None:
     guide = (DEPLOY / "README.md").read_text(encoding="utf-8")
-    commands = set(re.findall(r"rls-bot (run|ask|chat|eval|kb|report)\b", guide))
+    commands = set(re.findall(r"rls-bot (run|ask|chat|eval|kb|report|health)\b", guide))
     parser = build_parser()
     subcommands = {name for action in parser._actions
                    for name in (getattr(action, "choices", None) or {})

@@ -140,9 +140,54 @@ class SelfCheckAction(Action):
         return cls(parts[1] if len(parts) > 1 else "")
 
 
+CuratorVerb = Literal["send", "none"]
+
+
+@dataclass(frozen=True)
+class CuratorAction(Action):
+    """One tap to help the curators: ``c:send`` sends the question held for this chat,
+    ``c:none`` answers a did-you-mean with "None of these". The question itself never
+    travels in the button: it is held in memory (``bot.handlers.curation``)."""
+
+    PREFIX: ClassVar[str] = "c"
+    PATTERN: ClassVar[re.Pattern[str]] = re.compile(r"^c:(send|none)$")
+    verb: CuratorVerb
+
+    def fields(self) -> tuple[str, ...]:
+        return (self.verb,)
+
+    @classmethod
+    def build(cls, parts: tuple[str, ...]) -> Self:
+        verb: CuratorVerb = "send" if parts[0] == "send" else "none"
+        return cls(verb)
+
+
+MissingReason = Literal["topic", "vague", "hard", "other"]
+MISSING_REASONS: tuple[MissingReason, ...] = ("topic", "vague", "hard", "other")
+"""After a 👎, what was missing; each reason's label is ``buttons.missing_<reason>``."""
+
+
+@dataclass(frozen=True)
+class MissingAction(Action):
+    """What was missing from an answer after a 👎: ``w:vague:<intent>`` (only counted)."""
+
+    PREFIX: ClassVar[str] = "w"
+    PATTERN: ClassVar[re.Pattern[str]] = re.compile(rf"^w:(topic|vague|hard|other):{_ID}$")
+    reason: MissingReason
+    intent: str
+
+    def fields(self) -> tuple[str, ...]:
+        return (self.reason, self.intent)
+
+    @classmethod
+    def build(cls, parts: tuple[str, ...]) -> Self:
+        reason: MissingReason = next((r for r in MISSING_REASONS if r == parts[0]), "other")
+        return cls(reason, parts[1])
+
+
 FAMILIES: tuple[type[Action], ...] = (MenuAction, PageAction, TopicAction, FeedbackAction,
-                                      SelfCheckAction)
-"""Every family's prefix is its own (m, p, i, f, s); curation's c and w are taken elsewhere."""
+                                      SelfCheckAction, CuratorAction, MissingAction)
+"""Every family's prefix is its own (m, p, i, f, s, c, w)."""
 
 
 def decode(data: str | None) -> Action | None:
@@ -172,3 +217,11 @@ def feedback(vote: Vote, intent_id: str) -> str:
 
 def selfcheck(answers: str = "") -> str:
     return SelfCheckAction(answers).pack()
+
+
+def curator(verb: CuratorVerb) -> str:
+    return CuratorAction(verb).pack()
+
+
+def missing(reason: MissingReason, intent_id: str) -> str:
+    return MissingAction(reason, intent_id).pack()

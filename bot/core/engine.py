@@ -54,7 +54,8 @@ class Engine:
         if safety.verdict == "urgent":
             why = Why(normalized.canonical, corrections=findings.corrections, rule=safety.rule)
             decision = Decision("answer", safety.intent_id, 100.0, (), why)
-            return Result(decision, self._urgent(safety, lang), truncated, lang, safety.tier)
+            return Result(decision, self._urgent(safety, lang), truncated, lang,
+                          safety.tier or "emergency")
         if safety.verdict == "weak" and self.matcher.unknown_words(normalized):
             # "side effects of metformin": a subject we know nothing about.
             safety = replace(safety, verdict="route", intent_id=None, rule="unknown_subject")

@@ -67,6 +67,10 @@ REQUIRED_MESSAGES: dict[str, frozenset[str]] = {
         "buttons.helpful": (), "buttons.not_helpful": (), "buttons.open_chat": (),
         "profile.description": (), "profile.short_description": (),
         "reviewed": ("date",), "selfcheck_position": ("n", "total"),
+        "curators_sent": (), "curators_gone": (), "curators_offer": (), "missing_ask": (),
+        "missing_thanks": (), "buttons.send_to_curators": (), "buttons.none_of_these": (),
+        "buttons.missing_topic": (), "buttons.missing_vague": (), "buttons.missing_hard": (),
+        "buttons.missing_other": (),
     }.items()
 }
 """Every message the code looks up, with the {placeholders} it fills in. Menus and commands

@@ -28,8 +28,12 @@ STATS_DAYS = 7
 
 
 def is_admin(update: Update, context: Context) -> bool:
+    """An admin, in a private chat: in a group the report (suggested questions included)
+    would be posted to everyone there, so there the commands do not exist, even for admins."""
     user = update.effective_user
-    return bool(user and user.id in context.bot_data.settings.admin_user_ids)
+    chat = update.effective_chat
+    private = chat is not None and chat.type == ChatType.PRIVATE
+    return bool(user and private and user.id in context.bot_data.settings.admin_user_ids)
 
 
 async def as_unknown(update: Update, context: Context) -> None:

@@ -20,15 +20,20 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest, NetworkError
 from telegram.ext import CallbackContext, ContextTypes, ExtBot, filters
 
+from bot import metrics
 from bot.config import Settings
 from bot.core.engine import Engine
 from bot.core.kb import KnowledgeBase
 from bot.core.reply import Reply
 from bot.render import render
+from bot.updates import Intake, deadline
 from bot.usage import Usage
 
 if TYPE_CHECKING:
+    from bot.handlers.curation import HeldQuestions
+    from bot.handlers.errors import Apologies
     from bot.handlers.guard import FloodGuard
+    from bot.health import Health, Operations
 
 logger = logging.getLogger(__name__)
 
@@ -37,13 +42,21 @@ class BotData:
     (``ContextTypes(bot_data=BotData)``) and ``build_application`` fills it in.
 
     ``engine`` is swapped whole by /reload (one assignment: updates in flight keep the old
-    one); ``usage`` owns the store and is started and stopped by post_init/post_shutdown.
+    one); ``usage`` owns the store and is started and stopped by post_init/post_shutdown,
+    like the ``intake``'s inbox, the ``apologies`` task and the health ``operations``.
     """
 
     engine: Engine
     settings: Settings
     usage: Usage
     flood: FloodGuard
+    intake: Intake  # updates fetched and not yet answered; its inbox survives a crash
+    apologies: Apologies  # chats owed an apology for an answer lost to an outage
+    apology_task: asyncio.Task[None] | None = None
+    health: Health  # what the heartbeat, /healthz and `rls-bot health` report
+    operations: Operations | None = None  # the heartbeat and metrics, while running
+    held: HeldQuestions  # the question a tap may send to the curators, in memory only
+    serving_webhook: bool = False  # set by _serve before PTB starts the webhook server
     install_signals: bool = False  # set by run_bot only: tests must not own process signals
 
 
@@ -53,9 +66,17 @@ CONTEXT_TYPES = ContextTypes(bot_data=BotData)  # the default CallbackContext, t
 T = TypeVar("T")
 
 RETRY_DELAYS: tuple[float, ...] = (0.5, 1.0)
-"""Pauses before the second and third attempt of a Bot API call that failed in transit:
-three attempts, 1.5 s of waiting at most. Read at call time, so tests can set zeros."""
+"""Pauses before the second and third attempt of a Bot API call that failed in transit.
+Outside an update's deadline (see below) that is all: three attempts, 1.5 s of waiting.
+Read at call time, so tests can set zeros."""
+MAX_BACKOFF = 5.0
+"""Within an update's deadline (``bot.updates.deadline()``, RETRY_DEADLINE_SECONDS after it
+arrived) the pauses go on doubling up to this, so an answer follows within seconds of
+Telegram coming back, however long it was away."""
+MIN_BACKOFF = 0.05
 
+MAYBE_ARRIVED = (httpx.ReadTimeout, httpx.RemoteProtocolError, httpx.ReadError)
+"""Failures after the request was sent: Telegram may have acted on it (see with_retries)."""
 
 def engine_of(context: Context) -> Engine:
     return context.bot_data.engine
@@ -129,7 +150,8 @@ def transient(exc: BaseException) -> bool:
 
 
 async def with_retries(call: Callable[[], Awaitable[T]], what: str) -> T:
-    """``call()``, tried again after each ``RETRY_DELAYS`` pause while it fails in transit.
+    """``call()``, tried again while it fails in transit: after each ``RETRY_DELAYS``
+    pause, then (within the update's deadline) doubling pauses until the deadline.
 
     Each Bot API call is retried on its own (one chunk, one edit), never a whole reply, so
     a retry cannot repeat the chunks that did arrive. The last failure is raised to the
@@ -138,27 +160,50 @@ async def with_retries(call: Callable[[], Awaitable[T]], what: str) -> T:
     At least once, not exactly once: a timeout does not always mean Telegram missed the
     request. PTB raises the same ``TimedOut`` for every kind of timeout, keeping httpx's
     as its ``__cause__``: a connect or pool timeout never left us and a write timeout never
-    arrived whole, so retrying those is safe, but a *read* timeout (and perhaps a 5xx from
-    Telegram's front end) can come after Telegram accepted a message. The Bot API has no
-    idempotency key for ``sendMessage``, so nothing can tell that case apart; retrying may
+    arrived whole, so retrying those is safe, but a *read* timeout, a connection reset
+    after the request was sent (``MAYBE_ARRIVED``), and perhaps a 5xx from Telegram's front
+    end can come after Telegram accepted a message. The Bot API has no idempotency key
+    for ``sendMessage``, so nothing can tell that case apart; retrying may
     then show the answer twice. We accept that: a repeated answer is harmless, whereas not
     retrying would lose the answer and the error handler would send "something went wrong"
     after an answer that may have arrived. Edits are idempotent (a repeat is "message is
     not modified") and a repeated callback answer is only refused, so only sends can repeat.
+    READ_TIMEOUT in ``bot.app`` is sized so a slow Telegram does not cause repeats.
     """
+    end = deadline()
+    loop = asyncio.get_running_loop()
     delays = iter(RETRY_DELAYS)
+    delay: float | None = 0.0
     while True:
         try:
             return await call()
         except NetworkError as exc:
-            delay = next(delays, None)
-            if not transient(exc) or delay is None:
+            if not transient(exc):
                 raise
-            maybe_sent = isinstance(exc.__cause__, httpx.ReadTimeout)
+            previous = delay or 0.0
+            delay = next(delays, None)
+            if end is not None:
+                if delay is None:
+                    delay = min(MAX_BACKOFF, max(MIN_BACKOFF, previous * 2))
+                if loop.time() + delay > end:
+                    raise
+            elif delay is None:
+                raise
+            metrics.api_retry(what)
+            maybe_sent = isinstance(exc.__cause__, MAYBE_ARRIVED)
+            if maybe_sent:
+                global MAYBE_REPEATED  # noqa: PLW0603 - one process-wide counter, for the log
+                MAYBE_REPEATED += 1
             logger.warning("%s failed (%s: %s)%s; retrying in %.1f s", what,
                            type(exc).__name__, exc,
-                           ", it may have arrived" if maybe_sent else "", delay)
+                           f", it may have arrived (possible repeat #{MAYBE_REPEATED})"
+                           if maybe_sent else "", delay)
             await asyncio.sleep(delay)
+
+
+MAYBE_REPEATED = 0
+"""Retries of a call that may have arrived (read timeout, reset after sending): each may
+show a person a message twice. Counted so the log says how often it happens."""
 
 
 async def send(update: Update, reply: Reply) -> None:

@@ -1,5 +1,6 @@
 """Feedback buttons (``f:up|down:<intent>``): count the vote, thank with a toast, and keep
-the answer on screen without its vote row (one answer, one vote)."""
+the answer on screen without its vote row (one answer, one vote). After a 👎 the person is
+asked what was missing (:func:`bot.handlers.curation.ask_what_was_missing`)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from telegram.error import TelegramError
 from bot.core import menus
 from bot.core.actions import FeedbackAction
 from bot.handlers.common import Context, answer_query, kb_of, with_retries
+from bot.handlers.curation import ask_what_was_missing
 from bot.handlers.menus import on_stale_button
 from bot.render import render
 from bot.updates import note
@@ -33,3 +35,5 @@ async def on_feedback_button(update: Update, context: Context) -> None:
     with contextlib.suppress(TelegramError):
         await with_retries(partial(query.edit_message_reply_markup, render(reply).keyboard),
                            "editMessageReplyMarkup")
+    if action.vote == "down":
+        await ask_what_was_missing(update, context, action.intent)

@@ -4,7 +4,10 @@ Registered as a ``TypeHandler`` in group -1, so it sees every update first and c
 one with ``ApplicationHandlerStop``. Over the limit, the person gets one polite notice and
 then silence until their window has room again; other people are not affected. Only what
 the bot would answer counts: group chatter that is not addressed to the bot must never earn
-anyone a flood notice, and inline queries (one per keystroke) are not counted at all.
+anyone a flood notice. Inline queries count in a window of their own, ``INLINE_FACTOR``
+times larger because Telegram sends one per pause in typing; over it they are dropped
+without a word (an inline query has no chat to say anything in). Without that, one person
+typing 1,500 queries filled the bot's intake and kept everyone else waiting.
 """
 
 from __future__ import annotations
@@ -18,12 +21,14 @@ from enum import Enum
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, filters
 
+from bot import metrics
 from bot.core import compose
 from bot.handlers.common import FOR_BOT, Context, answer_query, kb_of, send
 
 logger = logging.getLogger(__name__)
 
 COUNTED = FOR_BOT | (filters.UpdateType.MESSAGE & filters.COMMAND)
+INLINE_FACTOR = 3
 
 
 class Verdict(Enum):
@@ -74,10 +79,16 @@ class FloodGuard:
     def __init__(self, limit: int, seconds: float, exempt: frozenset[int] = frozenset(),
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.window = SlidingWindow(limit, seconds, clock)
+        self.inline = SlidingWindow(limit * INLINE_FACTOR, seconds, clock)
         self.exempt = exempt
 
     async def on_update(self, update: Update, context: Context) -> None:
         user = update.effective_user
+        if update.inline_query is not None and user is not None and user.id not in self.exempt:
+            if self.inline.hit(user.id) is not Verdict.ALLOW:
+                metrics.flood(Verdict.DROP.value)  # an inline query is never told: dropped
+                raise ApplicationHandlerStop
+            return
         counted = update.callback_query is not None or COUNTED.check_update(update)
         if user is None or user.id in self.exempt or not counted:
             return
@@ -85,6 +96,7 @@ class FloodGuard:
         if verdict is Verdict.ALLOW:
             return
         query = update.callback_query
+        metrics.flood(verdict.value)
         if verdict is Verdict.WARN:
             logger.info("flood guard: user over %s updates in %ss", self.window.limit,
                         self.window.seconds)

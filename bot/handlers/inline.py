@@ -18,6 +18,7 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 
+from bot import metrics
 from bot.core import compose
 from bot.core.kb import KnowledgeBase
 from bot.core.reply import Reply
@@ -65,6 +66,8 @@ async def on_inline(update: Update, context: Context) -> None:
     text = inline_query.query.strip()
     hint = inline_query.from_user.language_code if inline_query.from_user else None
     result = engine.ask(text, language_hint=hint) if text else None
+    if result is not None and result.tier is not None:
+        metrics.danger(result.tier)
     candidates = tuple(c.intent_id for c in result.decision.candidates) if result else ()
     replies = replies_for(engine.kb, result.reply if result else None, candidates)
     articles = [article(engine.kb, r) for r in replies]

@@ -43,7 +43,9 @@ async def tapped(update: Update, context: Context, action: Action | None) -> Non
     if reply is None or action is None:
         await on_stale_button(update, context)
         return
-    note(intent=reply.intent_id, decision=type(action).__name__)
+    # The family and its first field ("m:tips", "i:pick"): a short word for the log and
+    # the metrics' fixed vocabulary, never an intent id.
+    note(intent=reply.intent_id, decision=f"{action.PREFIX}:{action.fields()[0]}")
     context.bot_data.usage.tapped(action)
     await show_tap(update, reply)
 

@@ -144,9 +144,9 @@ def test_a_knowledge_base_without_the_check_has_none(kb: KnowledgeBase) -> None:
 
 
 def test_the_self_check_family_is_s_and_no_family_shares_a_prefix() -> None:
-    """Curation (merged elsewhere) uses c and w: the self-check's family is s."""
+    """Curation uses c and w (its own typed families): the self-check's family is s."""
     prefixes = [family.PREFIX for family in actions.FAMILIES]
     assert len(prefixes) == len(set(prefixes))
     assert actions.SelfCheckAction.PREFIX == "s"
-    assert not {"c", "w"} & set(prefixes)
+    assert (actions.CuratorAction.PREFIX, actions.MissingAction.PREFIX) == ("c", "w")
     assert actions.selfcheck() == "s:q" and actions.selfcheck("yn") == "s:q:yn"

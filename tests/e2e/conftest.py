@@ -46,7 +46,8 @@ BOT_ENV_NAMES = ("TELEGRAM_BOT_TOKEN", "TELEGRAM_API_BASE_URL", "TELEGRAM_API_BA
                  "KNOWLEDGE_DIR", "WEBHOOK_URL", "WEBHOOK_LISTEN", "WEBHOOK_PORT",
                  "WEBHOOK_PATH", "WEBHOOK_SECRET_TOKEN", "ADMIN_USER_IDS",
                  "FLOOD_MAX_MESSAGES", "FLOOD_WINDOW_SECONDS", "LOG_LEVEL", "STORE_PATH",
-                 "SUGGESTION_RETENTION_DAYS")
+                 "SUGGESTION_RETENTION_DAYS", "INBOX_PATH", "RETRY_DEADLINE_SECONDS",
+                 "SHUTDOWN_GRACE_SECONDS")
 
 _TAG = re.compile(r"<[^>]+>")
 
@@ -304,34 +305,48 @@ def rls_bot_command() -> list[str]:
             "'rls-bot'; entry()", "run"]
 
 
-@pytest.fixture
-def bot(emulator: Emulator, tmp_path: Path) -> Iterator[RunningBot]:
-    """The real bot, started as ``rls-bot run`` and pointed at the emulator."""
+def start_bot(emulator: Emulator, state: Path, **env_overrides: str) -> RunningBot:
+    """``rls-bot run`` pointed at the emulator, its state (store, inbox, log) in ``state``;
+    waits until it polls. Starting again with the same ``state`` is a restart."""
     env = {k: v for k, v in os.environ.items() if k not in BOT_ENV_NAMES}
     env.update({
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "TELEGRAM_API_BASE_URL": f"{emulator.url}/bot",
         "TELEGRAM_API_BASE_FILE_URL": f"{emulator.url}/file/bot",
         "KNOWLEDGE_DIR": str(REPO_ROOT / "knowledge"),
-        "STORE_PATH": str(tmp_path / "rls-bot.sqlite3"),
+        "STORE_PATH": str(state / "rls-bot.sqlite3"),
         "LOG_LEVEL": "INFO",
         "PYTHONUNBUFFERED": "1",
+        **env_overrides,
     })
-    log_path = tmp_path / "rls-bot.log"
+    log_path = state / "rls-bot.log"
     with log_path.open("ab") as out:
-        process = subprocess.Popen(rls_bot_command(), cwd=tmp_path, env=env,
+        process = subprocess.Popen(rls_bot_command(), cwd=state, env=env,
                                    stdin=subprocess.DEVNULL, stdout=out,
                                    stderr=subprocess.STDOUT,
                                    preexec_fn=PREEXEC)  # noqa: PLW1509
     running = RunningBot(process, log_path)
+    started = running.log.count("Application started")
     try:
         wait_until(lambda: process.poll() is not None
-                   or "Application started" in running.log, START_SECONDS,
+                   or running.log.count("Application started") > started, START_SECONDS,
                    "rls-bot to start polling")
-        if process.poll() is not None:
-            raise AssertionError(f"rls-bot exited with {process.returncode}:\n{running.log}")
+    except AssertionError:
+        process.kill()
+        process.wait(STOP_SECONDS)
+        raise
+    if process.poll() is not None:
+        raise AssertionError(f"rls-bot exited with {process.returncode}:\n{running.log}")
+    return running
+
+
+@pytest.fixture
+def bot(emulator: Emulator, tmp_path: Path) -> Iterator[RunningBot]:
+    """The real bot, started as ``rls-bot run`` and pointed at the emulator."""
+    running = start_bot(emulator, tmp_path)
+    try:
         yield running
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(STOP_SECONDS)
+        if running.process.poll() is None:
+            running.process.kill()
+            running.process.wait(STOP_SECONDS)

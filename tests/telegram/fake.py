@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 
 import httpx
 from telegram import Update
-from telegram.error import TimedOut
+from telegram.error import NetworkError, TimedOut
 from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
@@ -85,6 +85,7 @@ class Fault:
     arrived: bool = False  # a timeout after Telegram accepted the request
 
     TIMEOUT: ClassVar[int] = 0
+    RESET: ClassVar[int] = -1
 
     @classmethod
     def too_many_requests(cls, retry_after: int = 1) -> Fault:
@@ -107,6 +108,11 @@ class Fault:
     def lost_answer(cls) -> Fault:
         """Telegram accepted the request, but its answer never came back (read timeout)."""
         return cls(cls.TIMEOUT, "Timed out", arrived=True)
+
+    @classmethod
+    def reset_after_delivery(cls) -> Fault:
+        """Telegram accepted the request, then the connection was reset before its answer."""
+        return cls(cls.RESET, "Server disconnected", arrived=True)
 
     def body(self) -> dict[str, Any]:
         body: dict[str, Any] = {"ok": False, "error_code": self.status,
@@ -146,6 +152,7 @@ class FakeTelegram(BaseRequest):
         self.get_updates: Callable[[], Awaitable[list[dict[str, Any]]]] | None = None
         self.on_call: Callable[[Call], Awaitable[None]] | None = None
         self.latency = 0.0  # seconds each call takes, to play a real network (benchmark)
+        self.updates_params: dict[str, Any] = {}  # of the latest getUpdates (limit, offset)
         self._ids = itertools.count(5000)
 
     @property
@@ -165,6 +172,8 @@ class FakeTelegram(BaseRequest):
     ) -> tuple[int, bytes]:
         name = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
+        if name == "getUpdates":
+            self.updates_params = params
         if self.latency:
             await asyncio.sleep(self.latency)
         if self.raise_error is not None:
@@ -173,7 +182,7 @@ class FakeTelegram(BaseRequest):
         if fault is not None and fault.status == Fault.TIMEOUT and not fault.arrived:
             self.timed_out.append(Call(name, params, None, Fault.TIMEOUT))
             raise TimedOut() from httpx.ConnectTimeout("timed out")  # as HTTPXRequest does
-        if fault is not None and fault.status != Fault.TIMEOUT:
+        if fault is not None and fault.status not in (Fault.TIMEOUT, Fault.RESET):
             self.calls.append(Call(name, params, None, fault.status))
             return fault.status, json.dumps(fault.body()).encode()
         failure = self.fail.pop(name, None) or self.always_fail.get(name)
@@ -187,6 +196,9 @@ class FakeTelegram(BaseRequest):
             self.calls.append(Call(name, params, result))
             if self.on_call is not None:
                 await self.on_call(self.calls[-1])
+        if fault is not None and fault.status == Fault.RESET:  # delivered, then cut off
+            raise NetworkError("httpx.RemoteProtocolError: Server disconnected") from \
+                httpx.RemoteProtocolError("Server disconnected without sending a response.")
         if fault is not None:  # delivered, but the answer is lost on the way back
             raise TimedOut() from httpx.ReadTimeout("timed out")
         return 200, json.dumps({"ok": True, "result": result}).encode()
@@ -346,6 +358,8 @@ class Driver:
         message = {"message_id": call.message_id, "date": int(time.time()),
                    "chat": self.chat(chat_type, chat_id if chat_id > 0 else user_id),
                    "from": bot_user(self.fake.username), "text": call.text}
+        if call.params.get("reply_markup"):  # Telegram sends the message's keyboard along
+            message["reply_markup"] = call.params["reply_markup"]
         query = {"id": str(next(self._query_ids)), "from": self.user(user_id),
                  "chat_instance": "1", "data": data, "message": message}
         return await self.process({"callback_query": query})

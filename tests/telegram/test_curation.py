@@ -191,6 +191,34 @@ async def test_stats_is_for_admins_only(person: Driver) -> None:
     assert "rls-bot report" in person.text and "gabapentin_efficacy" in person.text
 
 
+@pytest.mark.parametrize("command", ["/stats", "/reload"])
+async def test_admin_commands_do_nothing_in_a_group_even_for_an_admin(
+        person: Driver, curated: BotApplication, command: str) -> None:
+    """The report lists suggested questions: posting it to a group would publish them."""
+    before = curated.bot_data.engine
+    replies = await person.send(command, chat_type="group", user_id=ADMIN_ID)
+    assert replies == []
+    assert curated.bot_data.engine is before  # no reload either
+    await person.send(command, user_id=ADMIN_ID)  # the same admin, privately: it works
+    assert person.replies
+
+
+def test_store_file_is_0600_whatever_the_umask(tmp_path: Path) -> None:
+    import stat
+
+    old = os.umask(0)
+    try:
+        store = Store(tmp_path / "new" / "store.sqlite3")
+        store.add_suggestion("a question someone chose to send")
+        store.close()
+    finally:
+        os.umask(old)
+    files = list((tmp_path / "new").iterdir())
+    assert files
+    for path in files:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+
+
 async def test_reload_refuses_a_broken_edit_then_takes_the_fix_without_restart(
         person: Driver, curated: BotApplication, kb_dir: Path) -> None:
     before = curated.bot_data.engine

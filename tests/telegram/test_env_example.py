@@ -7,7 +7,7 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
-from bot.config import DEFAULT_STORE_PATH, Settings, load_settings
+from bot.config import DEFAULT_INBOX_PATH, DEFAULT_STORE_PATH, Settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,4 +27,5 @@ def test_env_example_lists_every_setting_with_a_comment() -> None:
 def test_env_example_values_are_the_defaults() -> None:
     values = {k: v or "" for k, v in dotenv_values(ROOT / ".env.example").items()}
     # Settings() counts nothing (tests); a real run stores counts at the default path.
-    assert load_settings(values, dotenv_path=None) == Settings(store_path=DEFAULT_STORE_PATH)
+    assert load_settings(values, dotenv_path=None) == Settings(store_path=DEFAULT_STORE_PATH,
+                                                         inbox_path=DEFAULT_INBOX_PATH)

@@ -21,6 +21,7 @@ from telegram.ext import _aioratelimiter
 from bot.app import BotApplication
 from bot.core.kb import KnowledgeBase
 from bot.handlers import common
+from bot.handlers import errors as error_handler
 from tests.telegram.conftest import assert_telegram_html
 from tests.telegram.fake import USER_ID, Call, Driver, FakeTelegram, Fault
 
@@ -166,17 +167,28 @@ async def test_a_429_the_rate_limiter_gives_up_on_is_not_retried_again(
     assert assert_telegram_html(notice.text) == kb.messages["error"]
 
 
-async def test_a_lasting_outage_ends_in_the_error_notice_and_later_updates_work(
+async def wait_for(condition: Any, seconds: float = 5.0) -> None:
+    """Until ``condition()`` holds (bounded): the apology is sent by a background task."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + seconds
+    while not condition():
+        assert loop.time() < end, "timed out"
+        await asyncio.sleep(0.01)
+
+
+async def test_a_lasting_outage_ends_in_one_apology_when_telegram_is_back(
         user: Driver, kb: KnowledgeBase, errors: list[BaseException],
-        caplog: pytest.LogCaptureFixture) -> None:
+        caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(error_handler, "APOLOGY_BACKOFF", (0.01,))
     [expected] = (await baseline(user, (QUESTION,))).values()
     attempts = len(common.RETRY_DELAYS) + 1
     user.fake.script("sendMessage", *[Fault.bad_gateway()] * (attempts + 2), chat_id=USER_ID)
-    with caplog.at_level(logging.ERROR):
+    with caplog.at_level(logging.WARNING):
         await user.send(QUESTION)  # must not raise
     assert [type(e) for e in errors] == [NetworkError]
-    assert "Traceback" in caplog.text
-    # the handler gave up after `attempts`; the error handler's notice got through on its 3rd
+    assert "an apology will follow" in caplog.text
+    # the handler gave up after `attempts`; the apology got through on its 3rd try
+    await wait_for(lambda: sent_to(user.fake, USER_ID))
     [notice] = sent_to(user.fake, USER_ID)
     assert assert_telegram_html(notice.text) == kb.messages["error"]
     assert user.fake.pending_faults == 0
@@ -185,18 +197,25 @@ async def test_a_lasting_outage_ends_in_the_error_notice_and_later_updates_work(
 
 
 async def test_telegram_down_for_good_nothing_crashes_and_recovery_is_clean(
-        user: Driver, errors: list[BaseException], caplog: pytest.LogCaptureFixture) -> None:
+        user: Driver, kb: KnowledgeBase, errors: list[BaseException],
+        caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(error_handler, "APOLOGY_BACKOFF", (0.01,))
     [expected] = (await baseline(user, (QUESTION,))).values()
     user.fake.always_fail["sendMessage"] = (502, "Bad Gateway")
     with caplog.at_level(logging.WARNING):
         for _ in range(3):
             await user.send(QUESTION)
+        await asyncio.sleep(0.05)  # the apology keeps failing meanwhile
     assert len(errors) == 3
-    assert "could not tell the user" in caplog.text
+    assert caplog.text.count("an apology will follow") == 3
     assert sent_to(user.fake, USER_ID) == []
     del user.fake.always_fail["sendMessage"]
+    await wait_for(lambda: sent_to(user.fake, USER_ID))
     await user.send(QUESTION)
-    assert [c.text for c in sent_to(user.fake, USER_ID)] == expected  # no backlog, no repeat
+    # three answers lost, one apology for them; then answers as usual, no backlog
+    apology, *answer = [c.text for c in sent_to(user.fake, USER_ID)]
+    assert assert_telegram_html(apology) == kb.messages["error"]
+    assert answer == expected
 
 
 async def test_a_read_timeout_after_delivery_can_repeat_the_answer(

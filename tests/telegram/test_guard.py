@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from bot import metrics
 from bot.core.kb import KnowledgeBase
-from bot.handlers.guard import SlidingWindow, Verdict
+from bot.handlers.guard import INLINE_FACTOR, SlidingWindow, Verdict
 from tests.telegram.conftest import assert_telegram_html
 from tests.telegram.fake import OTHER_USER_ID, Driver
 
 QUESTION = "does gabapentin help restless legs"
+
+
+def _flood_drops() -> float:
+    value = metrics.REGISTRY.get_sample_value("rlsbot_flood_refusals_total", {"verdict": "drop"})
+    return value or 0.0
 
 
 async def test_flood_gets_exactly_one_notice_and_others_are_unaffected(
@@ -68,3 +74,22 @@ def test_window_forgets_people_who_left() -> None:
     now[0] = 5.0
     window.hit(-1)  # the 1000th check sweeps
     assert len(window._events) == 1
+
+
+async def test_inline_queries_have_their_own_larger_window_then_silence(user: Driver) -> None:
+    limit = 20 * INLINE_FACTOR  # settings fixture: 20 per 60 s
+    for n in range(limit):
+        await user.inline(f"does gabapentin help {n}")
+    answered_before = len(user.fake.named("answerInlineQuery"))
+    dropped = _flood_drops()
+    for n in range(30):
+        calls = await user.process({"inline_query": {
+            "id": f"x{n}", "from": user.user(), "query": "gabapentin", "offset": ""}})
+        assert calls == []  # dropped without a call: there is no chat to say anything in
+    assert answered_before == limit
+    assert _flood_drops() - dropped == 30  # each counted as a refusal
+    # messages keep their own window: typing inline did not use it up
+    await user.send(QUESTION)
+    assert "📚 Source" in user.text
+    # ...and someone else's inline queries are answered
+    await user.inline("gabapentin side effects", user_id=OTHER_USER_ID)

@@ -241,3 +241,31 @@ def test_a_server_that_is_not_the_bot_api_is_one_line_and_exit_1(
     assert message.count("\n") == 1
     assert "does not answer like the Telegram Bot API" in message
     assert TOKEN not in message and "Traceback" not in message
+
+
+async def test_debug_logs_redact_text_names_and_ids(kb: KnowledgeBase) -> None:
+    """LOG_LEVEL=DEBUG once logged whole updates (text, names, ids) from PTB's internals."""
+    from bot.app import build_application, configure_logging
+    from tests.telegram.fake import Driver
+
+    stream = io.StringIO()
+    settings = Settings(token=TOKEN, log_level="DEBUG")
+    root = logging.getLogger()
+    handlers = list(root.handlers)
+    root.handlers = []
+    try:
+        configure_logging(settings, stream)
+        fake = FakeTelegram()
+        app = build_application(settings, kb, request=fake, get_updates_request=fake)
+        async with app:
+            user = Driver(app, fake)
+            await user.send("SECRETQUESTION does gabapentin help rls", user_id=987654321)
+            assert user.replies
+    finally:
+        for handler in root.handlers:
+            root.removeHandler(handler)
+        root.handlers = handlers
+    text = stream.getvalue()
+    assert "DEBUG" in text and "[details redacted]" in text  # debug lines are there...
+    for secret in ("SECRETQUESTION", "User987654321", "987654321", TOKEN):
+        assert secret not in text  # ...without what people wrote or who they are
