@@ -128,13 +128,25 @@ def cmd_eval(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if args.json:
         summary["errors"] = [
             {"q": o.item.question, "expect": list(o.item.expect), "predicted": o.predicted,
-             "decision": o.decision, "score": o.score} for o in report.errors
+             "decision": o.decision, "score": o.score, "tag": o.item.tag,
+             "lang": o.item.lang} for o in report.errors
         ]
         print(json.dumps(summary, indent=2, ensure_ascii=False), file=stdout)
         return 0
     print(f"questions              {summary['questions']}", file=stdout)
-    for key in ("overall", "in_scope_accuracy", "out_of_scope_rejection", "urgent_recall"):
+    for key in ("overall", "in_scope_accuracy", "out_of_scope_rejection", "urgent_recall",
+                "did_you_mean_rate", "wrong_answer_rate"):
         print(f"{key:<22} {summary[key]:.3f}", file=stdout)
+    for key, title in (("per_tag", "kind (tag)"), ("per_lang", "language")):
+        rows = summary[key]
+        if key == "per_lang" and set(rows) <= {"en"}:
+            continue  # an English-only set: the language table would repeat the totals
+        if rows:
+            print(f"\n{'per ' + title:<22} {'n':>4} {'acc':>6} {'dym':>6} {'wrong':>6}",
+                  file=stdout)
+            for name, row in rows.items():
+                print(f"  {name:<20} {row['n']:>4} {row['accuracy']:>6.3f} "
+                      f"{row['suggest']:>6.3f} {row['wrong']:>6.3f}", file=stdout)
     if summary["errors_per_intent"]:
         print("\nerrors per expected intent:", file=stdout)
         for intent, count in summary["errors_per_intent"].items():
@@ -145,7 +157,8 @@ def cmd_eval(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         if args.verbose:
             print("\nerrors:", file=stdout)
             for o in report.errors:
-                print(f"  {o.item.expect} -> {o.predicted} ({o.decision} {o.score}): "
+                label = f"[{o.item.tag or '-'}/{o.item.lang}] "
+                print(f"  {label}{o.item.expect} -> {o.predicted} ({o.decision} {o.score}): "
                       f"{o.item.question}", file=stdout)
     return 0
 

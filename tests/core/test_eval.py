@@ -173,3 +173,37 @@ def test_load_items_rejects_malformed_sets(tmp_path: Path, text: str, words: str
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ValueError, match=words):
         load_items(path)
+
+
+def test_breakdown_per_tag_and_language_separates_wrong_answers_from_did_you_mean() -> None:
+    def tagged(expect: str | None, predicted: str | None, decision: str, tag: str,
+               lang: str = "en") -> Outcome:
+        return Outcome(Item("q", (expect,), tag, lang), predicted, decision, 50.0)
+
+    report = Report([
+        tagged("rls_overview", "rls_overview", "answer", "plain"),
+        tagged("rls_overview", "rls_symptoms", "answer", "plain"),           # wrong answer
+        tagged("rls_overview", None, "suggest", "typo"),                      # did-you-mean
+        tagged("rls_overview", "rls_overview", "answer", "multilingual", "de"),
+        tagged(None, None, "fallback", "oos"),
+    ])
+    summary = report.summary()
+    assert summary["did_you_mean_rate"] == 0.2
+    assert summary["wrong_answer_rate"] == 0.2
+    assert summary["per_tag"]["plain"] == {"n": 2, "accuracy": 0.5, "suggest": 0.0,
+                                           "wrong": 0.5}
+    assert summary["per_tag"]["typo"] == {"n": 1, "accuracy": 0.0, "suggest": 1.0,
+                                          "wrong": 0.0}
+    assert summary["per_lang"]["de"]["accuracy"] == 1.0
+    assert summary["per_lang"]["en"]["n"] == 4
+
+
+def test_load_items_reads_tag_and_language(tmp_path: Path) -> None:
+    path = tmp_path / "set.yaml"
+    path.write_text('- q: "hilft gabapentin"\n  expect: [gabapentin_efficacy]\n'
+                    '  tag: multilingual\n  lang: de\n'
+                    '- q: "hi"\n  expect: [greeting]\n', encoding="utf-8")
+    assert load_items(path) == [
+        Item("hilft gabapentin", ("gabapentin_efficacy",), "multilingual", "de"),
+        Item("hi", ("greeting",), None, "en"),
+    ]
