@@ -165,15 +165,18 @@ def cmd_eval(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 def cmd_kb_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     directory = args.dir or args.kb or os.environ.get("KNOWLEDGE_DIR") or None
+    from bot.core.languages import load_languages
+
     try:
         kb = load_knowledge_base(directory)
+        languages = load_languages(kb.directory, frozenset(kb.intents))
     except KnowledgeBaseError as exc:
         print(str(exc), file=stderr)
         return 1
     examples = sum(len(i.examples) for i in kb.intents.values())
     print(f"OK: {len(kb.intents)} intents, {examples} examples, {len(kb.sources)} sources, "
-          f"{len(kb.tips)} tips, {len(kb.guidelines)} guideline summaries in {kb.directory}",
-          file=stdout)
+          f"{len(kb.tips)} tips, {len(kb.guidelines)} guideline summaries, "
+          f"{len(languages.by_code)} more languages in {kb.directory}", file=stdout)
     return 0
 
 

@@ -12,6 +12,7 @@ from bot.core import compose
 from bot.core.kb import KnowledgeBase
 from bot.core.matcher import Decision, Matcher, Why
 from bot.core.normalize import MAX_INPUT_CHARS
+from bot.core.reading import Reader
 from bot.core.reply import Reply
 from bot.core.safety import check
 
@@ -21,6 +22,7 @@ class Result:
     decision: Decision
     reply: Reply
     truncated: bool = False
+    language: str = "en"  # the language the question was read in
 
 
 class Engine:
@@ -28,11 +30,15 @@ class Engine:
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
-        self.matcher = Matcher(kb)
+        self.reader = Reader(kb)
+        self.matcher = Matcher(kb, self.reader.extra_examples())
 
-    def ask(self, question: str, *, feedback: bool = False) -> Result:
+    def ask(self, question: str, *, feedback: bool = False,
+            language: str | None = None) -> Result:
+        """``language``: a hint such as Telegram's ``language_code`` ("de", "pt-br")."""
         truncated = len(question) > MAX_INPUT_CHARS
-        normalized = self.kb.normalizer.normalize(question)
+        reading = self.reader.read(question, language)
+        normalized = reading.whole
         safety = check(normalized, self.kb.safety)
         if safety.verdict == "weak" and self.matcher.unknown_words(normalized):
             # "side effects of metformin": a subject we know nothing about.
@@ -48,17 +54,20 @@ class Engine:
         else:
             conversation = safety.allowed is self.kb.safety.conversation_intents
             decision = self.matcher.decide(
-                normalized, safety.allowed,
+                reading.asking or normalized, safety.allowed,
                 threshold=self.kb.matching.conversation_threshold if conversation else None,
                 excluded=safety.excluded,
                 # Small talk must be mostly explained by an example: "how much of my sleep"
                 # shares one word with "thanks so much" and is not a thank-you.
-                min_recall=self.kb.matching.conversation_recall if conversation else 0.0)
+                min_recall=self.kb.matching.conversation_recall if conversation else 0.0,
+                context=reading.context, context_share=reading.context_share)
             if safety.verdict == "narrow":
                 decision = replace(decision, why=replace(decision.why, rule=safety.rule))
                 if decision.kind != "answer" and safety.default:
                     decision = replace(decision, kind="answer", intent_id=safety.default)
-        return Result(decision, self.reply_for(decision, feedback=feedback), truncated)
+        reply = self.reply_for(decision, feedback=feedback)
+        return Result(decision, self.reader.with_note(reply, reading.language), truncated,
+                      reading.language)
 
     def reply_for(self, decision: Decision, *, feedback: bool = False) -> Reply:
         if decision.kind == "answer" and decision.intent_id:

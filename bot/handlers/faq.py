@@ -25,7 +25,9 @@ async def on_text(update: Update, context: Context) -> None:
         return
     engine = engine_of(context)
     store = store_of(context)
-    result = engine.ask(question_of(message), feedback=store is not None)
+    user = update.effective_user
+    result = engine.ask(question_of(message), feedback=store is not None,
+                        language=user.language_code if user else None)
     decision = result.decision
     # What was decided, never what was asked: /privacy promises no message text is kept.
     note(intent=decision.intent_id, decision=decision.kind)

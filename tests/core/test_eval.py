@@ -207,3 +207,22 @@ def test_load_items_reads_tag_and_language(tmp_path: Path) -> None:
         Item("hilft gabapentin", ("gabapentin_efficacy",), "multilingual", "de"),
         Item("hi", ("greeting",), None, "en"),
     ]
+
+
+# ------------------------------------------------------------------------------ blind rounds
+
+# Issue 8's blind rounds (tests/data/ROUNDS.md): (overall, multilingual, long) floors, set a
+# little under the figures after each round's fixes so that a fall shows here.
+ROUNDS = {DATA_DIR / "blind_round1.yaml": (0.78, 0.85, 0.55)}
+
+
+@pytest.mark.parametrize("path", list(ROUNDS), ids=[p.stem for p in ROUNDS])
+def test_blind_round_floors(engine: Engine, path: Path) -> None:
+    report = evaluate(engine, load_items(path))
+    overall, multilingual, long = ROUNDS[path]
+    per_tag = report.breakdown("tag")
+    assert report.overall >= overall, f"{path.name}: {report.overall:.3f}\n" + (
+        errors_listing(report))
+    assert per_tag["multilingual"]["accuracy"] >= multilingual
+    assert per_tag["long"]["accuracy"] >= long
+    assert report.summary()["out_of_scope_rejection"] >= 0.9
