@@ -65,6 +65,9 @@ class Engine:
                 decision = replace(decision, why=replace(decision.why, rule=safety.rule))
                 if decision.kind != "answer" and safety.default:
                     decision = replace(decision, kind="answer", intent_id=safety.default)
+        if reading.corrections:
+            decision = replace(decision, why=replace(
+                decision.why, corrections=reading.corrections + decision.why.corrections))
         reply = self.reply_for(decision, feedback=feedback)
         return Result(decision, self.reader.with_note(reply, reading.language), truncated,
                       reading.language)

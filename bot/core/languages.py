@@ -37,6 +37,8 @@ from bot.core.normalize import to_plain
 FOREIGN: tuple[str, ...] = ("es", "de", "fr", "pt", "it")
 _STEMMERS = {"es": "spanish", "de": "german", "fr": "french", "pt": "portuguese",
              "it": "italian"}
+STEM_CACHE = 50_000
+"""Stems kept per language (a few MB at most); beyond it words are stemmed every time."""
 MIN_KEPT_LENGTH = 4
 """Untranslated foreign words shorter than this are dropped (see module docstring)."""
 
@@ -53,8 +55,10 @@ class Language:
     examples: Mapping[str, tuple[str, ...]]
     labels: Mapping[str, str] = field(default_factory=dict)
     question_words: frozenset[str] = frozenset()
+    vocabulary: frozenset[str] = frozenset()  # every word of its data as written
     _pattern: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
     _stemmer: Any = field(default=None, compare=False, repr=False)
+    _cache: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def knows(self, word: str) -> bool:
         """Is this (accent-free, lowercase) word one of this language's own words?
@@ -68,7 +72,15 @@ class Language:
         return english is not None and english != word
 
     def stem(self, word: str) -> str:
-        return str(self._stemmer.stemWord(word))
+        """Snowball's stem, cached: the pure-Python stemmer costs ~0.2 ms a word, more than
+        the whole matching of a question, and people reuse the same words."""
+        cache: dict[str, str] = self._cache
+        stemmed = cache.get(word)
+        if stemmed is None:
+            stemmed = str(self._stemmer.stemWord(word))
+            if len(cache) < STEM_CACHE:
+                cache[word] = stemmed
+        return stemmed
 
     def to_english(self, text: str) -> str:
         """The question in English words (plain, accent-free, lowercase)."""
@@ -104,6 +116,15 @@ class Languages:
         language = self.by_code.get(code)
         return language.note if language else None
 
+    def may_be_foreign(self, tokens: list[str], english: frozenset[str]) -> bool:
+        """Cheap first look: does any word belong to a language's data and not to English?
+
+        Most messages are English and have none, and then language identification (a few
+        milliseconds at worst) is not needed at all.
+        """
+        return any(t in language.vocabulary and t not in english
+                   for language in self.by_code.values() for t in tokens)
+
     def choose(self, text: str, detected: str, english: frozenset[str]) -> str:
         """The language to read ``text`` in: lingua's guess, checked against the words.
 
@@ -128,6 +149,8 @@ class Languages:
             return detected if mine and mine >= english_only else "en"
         best, count = "en", 1
         for code, language in self.by_code.items():
+            if not any(t in language.stopwords for t in tokens):
+                continue  # cheap first look: a message in a language uses its small words
             mine = own(language)
             english_only = sum(t in english and not language.knows(t) for t in tokens)
             if mine > count and mine > english_only:
@@ -191,6 +214,7 @@ def load_languages(directory: Path, intent_ids: frozenset[str]) -> Languages:
             question_words = []
         stemmer = snowballstemmer.stemmer(_STEMMERS[code])
         tables: dict[str, dict[str, str]] = {}
+        written: set[str] = {to_plain(w) for w in stopwords}
         for key in ("phrases", "words"):
             raw = data.get(key, {}) or {}
             if not isinstance(raw, dict) or not all(
@@ -204,6 +228,7 @@ def load_languages(directory: Path, intent_ids: frozenset[str]) -> Languages:
                     plain = str(stemmer.stemWord(plain))
                 table[plain] = to_plain(english)
             tables[key] = table
+            written.update(w for v in raw for w in to_plain(str(v)).split())
         examples: dict[str, tuple[str, ...]] = {}
         raw_examples = data.get("examples", {}) or {}
         if not isinstance(raw_examples, dict):
@@ -231,6 +256,7 @@ def load_languages(directory: Path, intent_ids: frozenset[str]) -> Languages:
             examples=MappingProxyType(examples),
             labels=MappingProxyType({str(k): str(v) for k, v in labels.items()}),
             question_words=frozenset(to_plain(w) for w in question_words),
+            vocabulary=frozenset(written),
             _pattern=_compile(tables["phrases"]), _stemmer=stemmer)
     if problems:
         raise KnowledgeBaseError(problems)

@@ -15,6 +15,7 @@ Safety still reads the whole message: an emergency in the backstory is still an 
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, replace
 
 from bot.core.kb import KnowledgeBase
@@ -22,6 +23,7 @@ from bot.core.language import detect
 from bot.core.languages import Languages, load_languages
 from bot.core.normalize import ENGLISH_QUESTION_WORDS, Normalized, focus, to_plain
 from bot.core.reply import Reply
+from bot.core.spelling import Speller, common_english
 
 CONTEXT_SHARE = 0.5
 """Weight of a backstory word next to a word of the asking sentence(s)."""
@@ -40,6 +42,7 @@ class Reading:
     asking: Normalized | None = None
     context: Normalized | None = None
     context_share: float = 0.0
+    corrections: tuple[str, ...] = ()  # spelling, "typed->meant"
 
 
 class Reader:
@@ -48,14 +51,16 @@ class Reader:
     def __init__(self, kb: KnowledgeBase) -> None:
         self._kb = kb
         self.languages: Languages = load_languages(kb.directory, frozenset(kb.intents))
-        english: set[str] = set(kb.stopwords)
+        counts: Counter[str] = Counter(kb.stopwords)
         for intent in kb.intents.values():
             for example in intent.examples:
-                english.update(to_plain(example).split())
+                counts.update(to_plain(example).split())
         for variant, canonical in kb.synonyms.items():
-            english.update(to_plain(variant).split())
-            english.update(canonical.split())
-        self._english = frozenset(w for w in english if w.isalpha())
+            counts.update(to_plain(variant).split())
+            counts.update(canonical.split())
+        self._english = frozenset(w for w in counts if w.isalpha())
+        self.speller = Speller(Counter({w: n for w, n in counts.items() if w.isalpha()}),
+                              common_english())
 
     def extra_examples(self) -> list[tuple[str, str, str]]:
         """Every language's examples, as written and read into English words, for the
@@ -65,29 +70,35 @@ class Reader:
                 for intent_id, texts in language.examples.items() for text in texts]
 
     def language_of(self, text: str, hint: str | None = None) -> str:
+        hinted = (hint or "").split("-")[0].lower()
+        if hinted not in self.languages.by_code and not self.languages.may_be_foreign(
+                to_plain(text).split(), self._english):
+            return "en"
         return self.languages.choose(text, detect(text, hint), self._english)
 
     def _normalize(self, text: str, code: str) -> Normalized:
         language = self.languages.get(code)
         if language is None:
-            return self._kb.normalizer.normalize(text)
+            return self._kb.normalizer.normalize(self.speller.correct(to_plain(text)))
         return self._kb.normalizer.normalize(language.to_english(text))
 
     def read(self, text: str, hint: str | None = None) -> Reading:
         code = self.language_of(text, hint)
         whole = self._normalize(text, code)
+        fixed = () if code in self.languages.by_code else (
+            self.speller.corrections(to_plain(text))[1])
         language = self.languages.get(code)
         words = ENGLISH_QUESTION_WORDS | language.question_words if language else (
             ENGLISH_QUESTION_WORDS)
         found = focus(text, words)
         if found is None:
-            return Reading(code, whole)
+            return Reading(code, whole, corrections=fixed)
         asking = self._normalize(found.asking, code)
         content = [w for w in asking.tokens if w not in self._kb.stopwords]
         if len(content) < MIN_ASKING_WORDS:
-            return Reading(code, whole)
+            return Reading(code, whole, corrections=fixed)
         return Reading(code, whole, asking, self._normalize(found.context, code),
-                       CONTEXT_SHARE)
+                       CONTEXT_SHARE, fixed)
 
     def with_note(self, reply: Reply, code: str) -> Reply:
         """The English reply, opened by the one-line note in the person's language."""

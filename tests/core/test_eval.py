@@ -213,7 +213,7 @@ def test_load_items_reads_tag_and_language(tmp_path: Path) -> None:
 
 # Issue 8's blind rounds (tests/data/ROUNDS.md): (overall, multilingual, long) floors, set a
 # little under the figures after each round's fixes so that a fall shows here.
-ROUNDS = {DATA_DIR / "blind_round1.yaml": (0.78, 0.85, 0.55)}
+ROUNDS = {DATA_DIR / "blind_round1.yaml": (0.80, 0.85, 0.55)}
 
 
 @pytest.mark.parametrize("path", list(ROUNDS), ids=[p.stem for p in ROUNDS])
