@@ -136,14 +136,26 @@ def cmd_eval(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if args.json:
         summary["errors"] = [
             {"q": o.item.question, "expect": list(o.item.expect), "predicted": o.predicted,
-             "decision": o.decision, "score": o.score} for o in report.errors
+             "decision": o.decision, "score": o.score, "tag": o.item.tag or None,
+             "lang": o.item.lang} for o in report.errors
         ]
         print(json.dumps(summary, indent=2, ensure_ascii=False), file=stdout)
         return 0
     print(f"questions              {summary['questions']}", file=stdout)
-    for key in ("overall", "in_scope_accuracy", "out_of_scope_rejection", "urgent_recall"):
+    for key in ("overall", "in_scope_accuracy", "out_of_scope_rejection", "urgent_recall",
+                "did_you_mean_rate", "wrong_answer_rate"):
         print(f"{key:<22} {summary[key]:.3f}", file=stdout)
     _print_danger(summary["danger"], stdout)
+    for key, title in (("per_tag", "kind (tag)"), ("per_lang", "language")):
+        rows = summary[key]
+        if key == "per_lang" and set(rows) <= {"en"}:
+            continue  # an English-only set: the language table would repeat the totals
+        if rows:
+            print(f"\n{'per ' + title:<22} {'n':>4} {'acc':>6} {'dym':>6} {'wrong':>6}",
+                  file=stdout)
+            for name, row in rows.items():
+                print(f"  {name:<20} {row['n']:>4} {row['accuracy']:>6.3f} "
+                      f"{row['suggest']:>6.3f} {row['wrong']:>6.3f}", file=stdout)
     if summary["errors_per_intent"]:
         print("\nerrors per expected intent:", file=stdout)
         for intent, count in summary["errors_per_intent"].items():
@@ -154,7 +166,8 @@ def cmd_eval(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         if args.verbose:
             print("\nerrors:", file=stdout)
             for o in report.errors:
-                print(f"  {o.item.expect} -> {o.predicted} ({o.decision} {o.score}): "
+                label = f"[{o.item.tag or '-'}/{o.item.lang}] "
+                print(f"  {label}{o.item.expect} -> {o.predicted} ({o.decision} {o.score}): "
                       f"{o.item.question}", file=stdout)
     return 0
 
@@ -164,10 +177,12 @@ def _print_danger(danger: dict[str, Any], stdout: TextIO) -> None:
     if not danger:
         return
     urgent, near = danger["urgent"], danger["near_miss"]
-    print(f"\ndanger recall          {urgent['recall']:.3f}  (n={urgent['n']})", file=stdout)
-    for group in ("urgent_by_language", "urgent_by_tier"):
-        for key, row in danger[group].items():
-            print(f"  {key:<20} {row['recall']:.3f}  (n={row['n']})", file=stdout)
+    print(file=stdout)
+    if urgent["n"]:  # a set with near misses only (questions about risks) has no recall
+        print(f"danger recall          {urgent['recall']:.3f}  (n={urgent['n']})", file=stdout)
+        for group in ("urgent_by_language", "urgent_by_tier"):
+            for key, row in danger[group].items():
+                print(f"  {key:<20} {row['recall']:.3f}  (n={row['n']})", file=stdout)
     print(f"false alarms           {near['rate']:.3f}  ({near['false_alarms']} of {near['n']})",
           file=stdout)
     for group in ("near_miss_by_language", "near_miss_by_kind"):
@@ -178,8 +193,11 @@ def _print_danger(danger: dict[str, Any], stdout: TextIO) -> None:
 
 def cmd_kb_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     directory = args.dir or args.kb
+    from bot.core.languages import load_languages
+
     try:
         kb = load_knowledge_base(directory)
+        languages = load_languages(kb.directory, frozenset(kb.intents))
     except KnowledgeBaseError as exc:
         print(str(exc), file=stderr)
         return 1
@@ -187,7 +205,8 @@ def cmd_kb_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> in
     finer = sum(1 for i in kb.intents.values() if i.topic != i.id)
     print(f"OK: {len(kb.intents)} intents, {examples} examples, {len(kb.sources)} sources, "
           f"{len(kb.menus)} menus, {len(kb.commands)} commands, {len(kb.roles.popular)} "
-          f"popular topics in {kb.directory}", file=stdout)
+          f"popular topics, {len(languages.by_code)} more languages in {kb.directory}",
+          file=stdout)
     print(f"topics: {len(kb.taxonomy)} taxonomy ids, {finer} finer intents answering for "
           "one of them", file=stdout)
     return _check_quality(kb, args.max_review_age, stdout, stderr)

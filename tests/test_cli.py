@@ -252,7 +252,27 @@ def test_eval_json_lists_errors(tmp_path: Path) -> None:
     assert data["overall"] == 0.0
     assert data["errors"] == [{"q": "what is horizant", "expect": ["rls_overview"],
                                "predicted": "gabapentin_enacarbil", "decision": "answer",
-                               "score": data["errors"][0]["score"]}]
+                               "score": data["errors"][0]["score"], "tag": None,
+                               "lang": "en"}]
+
+
+def test_eval_prints_accuracy_per_tag_and_language_and_the_did_you_mean_rate(
+        tmp_path: Path) -> None:
+    path = tmp_path / "set.yaml"
+    path.write_text(
+        '- q: "does gabapentin help rls"\n  expect: [gabapentin_efficacy]\n  tag: plain\n'
+        '- q: "what is horizant"\n  expect: [rls_overview]\n  tag: plain\n'
+        '- q: "what is the capital of france"\n  expect: [null]\n  tag: oos\n'
+        '  lang: fr\n', encoding="utf-8")
+    code, out, _ = run("eval", str(path), "-v")
+    assert code == 0
+    lines = out.splitlines()
+    assert "did_you_mean_rate      0.000" in lines
+    assert "wrong_answer_rate      0.333" in lines
+    assert "  plain                   2  0.500  0.000  0.500" in lines
+    assert "  oos                     1  1.000  0.000  0.000" in lines
+    assert "  fr                      1  1.000  0.000  0.000" in lines
+    assert any(line.startswith("  [plain/en]") and "horizant" in line for line in lines)
 
 
 def test_eval_of_the_dev_set_runs() -> None:

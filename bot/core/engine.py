@@ -14,6 +14,7 @@ from bot.core.danger import Detector
 from bot.core.kb import KnowledgeBase
 from bot.core.matcher import Decision, Matcher, Why
 from bot.core.normalize import MAX_INPUT_CHARS, to_plain
+from bot.core.reading import Reader
 from bot.core.reply import Reply
 from bot.core.safety import SafetyCheck, Tier, check
 
@@ -27,7 +28,7 @@ class Result:
     decision: Decision
     reply: Reply
     truncated: bool = False
-    language: str = language.DEFAULT
+    language: str = language.DEFAULT  # identified once (language.detect), read in it
     tier: Tier | None = None  # which danger reply was sent, if any
 
 
@@ -36,7 +37,8 @@ class Engine:
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
-        self.matcher = Matcher(kb)
+        self.reader = Reader(kb)
+        self.matcher = Matcher(kb, self.reader.extra_examples())
         # Words of the knowledge base's examples are real words: never "corrected" into a
         # danger keyword ("smelling" stays, "sucide" becomes "suicide").
         vocabulary = {w for intent in kb.intents.values() for example in intent.examples
@@ -47,9 +49,12 @@ class Engine:
             language_hint: str | None = None) -> Result:
         """Answer one message. ``language_hint`` is Telegram's ``language_code``, if any."""
         truncated = len(question) > MAX_INPUT_CHARS
-        normalized = self.kb.normalizer.normalize(question)
-        lang = language.detect(question, language_hint, self.kb.language_words)
+        lang = self.language_of(question, language_hint)
         findings = self.detector.find(question, lang)
+        # Read in that language: into English words, spelling corrected, the asking
+        # sentence(s) of a long message apart from the backstory (bot/core/reading.py).
+        reading = self.reader.read(question, lang)
+        normalized = reading.whole
         safety = check(normalized, findings, self.kb.safety, self.kb.roles)
         if safety.verdict == "urgent":
             why = Why(normalized.canonical, corrections=findings.corrections, rule=safety.rule)
@@ -83,16 +88,20 @@ class Engine:
             if allowed is not None and not conversation:
                 allowed = self.kb.expand(allowed)  # finer intents answer for their topic
             decision = self.matcher.decide(
-                normalized, allowed,
+                reading.asking or normalized, allowed,
                 threshold=self.kb.matching.conversation_threshold if conversation else None,
                 excluded=safety.excluded,
                 # Small talk must be mostly explained by an example: "how much of my sleep"
                 # shares one word with "thanks so much" and is not a thank-you.
-                min_recall=self.kb.matching.conversation_recall if conversation else 0.0)
+                min_recall=self.kb.matching.conversation_recall if conversation else 0.0,
+                context=reading.context, context_share=reading.context_share)
             if safety.verdict == "narrow":
                 decision = replace(decision, why=replace(decision.why, rule=safety.rule))
                 if decision.kind != "answer" and safety.default:
                     decision = replace(decision, kind="answer", intent_id=safety.default)
+        if reading.corrections:
+            decision = replace(decision, why=replace(
+                decision.why, corrections=reading.corrections + decision.why.corrections))
         if decision.intent_id == self.kb.roles.urgent:
             # The fuzzy second net: a close paraphrase of an urgent example.
             urgent = SafetyCheck("urgent", decision.intent_id, tier="emergency")
@@ -100,7 +109,12 @@ class Engine:
         reply = self.reply_for(decision, feedback=feedback)
         if safety.risk_line and reply.kind == "answer":
             reply = compose.with_risk_line(self.kb, reply, safety.risk_line, lang)
-        return Result(decision, reply, truncated, lang)
+        return Result(decision, self.reader.with_note(reply, lang), truncated, lang)
+
+    def language_of(self, text: str, hint: str | None = None) -> str:
+        """The one language identification (``language.detect``): the danger detector, the
+        reader and the reply's language all use its result."""
+        return language.detect(text, hint, self.kb.language_words)
 
     def _urgent(self, safety: SafetyCheck, lang: str) -> Reply:
         tier = safety.tier or "emergency"

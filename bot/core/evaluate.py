@@ -3,6 +3,11 @@
 A prediction is the intent the bot would *answer* with; a did-you-mean or a fallback
 predicts ``None``. That is strict on purpose: a person who has to tap again was not
 answered, and an out-of-scope question counts as rejected only when nothing is answered.
+
+Besides accuracy the report separates the two ways of failing, because they are not
+equally bad: a *wrong answer* (the bot answered, with the wrong intent) misleads; a
+*did-you-mean* costs a tap. Honest confidence trades the first for the second, so both
+are reported, overall and per ``tag`` (kind of message) and ``lang``.
 """
 
 from __future__ import annotations
@@ -55,6 +60,11 @@ class Outcome:
             return (self.tier is not None) == (self.item.tag == "urgent")
         return self.predicted in self.item.expect or (
             self.topic is not None and self.topic in self.item.expect)
+
+    @property
+    def wrong_answer(self) -> bool:
+        """Answered, and with an intent the question did not ask for (the harmful error)."""
+        return self.decision == "answer" and not self.correct
 
 
 @dataclass
@@ -136,6 +146,37 @@ class Report:
             for o in self.errors
         )
 
+    def _rate(self, chosen: Sequence[Outcome], kind: str) -> float:
+        if not chosen:
+            return 0.0
+        if kind == "wrong":
+            return sum(o.wrong_answer for o in chosen) / len(chosen)
+        return sum(o.decision == kind for o in chosen) / len(chosen)
+
+    @property
+    def suggest_rate(self) -> float:
+        """Share of questions that got a did-you-mean."""
+        return self._rate(self.outcomes, "suggest")
+
+    @property
+    def wrong_answer_rate(self) -> float:
+        """Share of questions answered with a wrong intent."""
+        return self._rate(self.outcomes, "wrong")
+
+    def breakdown(self, key: str) -> dict[str, dict[str, float]]:
+        """Accuracy, did-you-mean and wrong-answer rates per ``tag`` or ``lang``."""
+        groups: dict[str, list[Outcome]] = {}
+        for o in self.outcomes:
+            value = o.item.tag if key == "tag" else o.item.lang
+            if value:  # untagged items are only in the overall figures
+                groups.setdefault(value, []).append(o)
+        return {
+            name: {"n": len(chosen), "accuracy": round(self._share(chosen), 4),
+                   "suggest": round(self._rate(chosen, "suggest"), 4),
+                   "wrong": round(self._rate(chosen, "wrong"), 4)}
+            for name, chosen in sorted(groups.items())
+        }
+
     def summary(self) -> dict[str, Any]:
         per_intent: Counter[str] = Counter(
             str(o.item.expect[0] if o.item.expect else o.item.tag or "-") for o in self.errors)
@@ -146,6 +187,10 @@ class Report:
             "out_of_scope_rejection": round(self._share(self.out_of_scope), 4),
             "urgent_recall": round(self._share(self.urgent), 4),
             "danger": self.danger_summary(),
+            "did_you_mean_rate": round(self.suggest_rate, 4),
+            "wrong_answer_rate": round(self.wrong_answer_rate, 4),
+            "per_tag": self.breakdown("tag"),
+            "per_lang": self.breakdown("lang"),
             "errors_per_intent": dict(per_intent.most_common()),
             "confusions": [
                 {"expected": e, "predicted": p, "count": n}

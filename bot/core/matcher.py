@@ -22,6 +22,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -100,16 +101,19 @@ class _Example:
 class Matcher:
     """Index of every example; built once per knowledge base, then read-only."""
 
-    def __init__(self, kb: KnowledgeBase) -> None:
+    def __init__(self, kb: KnowledgeBase,
+                 extra_examples: Iterable[tuple[str, str, str]] = ()) -> None:
+        """``extra_examples``: (intent id, example as written, the same read into English
+        words) beyond the intents' own: the examples of the other languages."""
         self._kb = kb
         self._stopwords = kb.stopwords
         raw: list[tuple[str, str, list[str]]] = []
         intent_words: dict[str, set[str]] = defaultdict(set)
-        for intent in kb.intents.values():
-            for example in intent.examples:
-                words = self._content_words(kb.normalizer.normalize(example).canonical)
-                raw.append((intent.id, example, words))
-                intent_words[intent.id].update(words)
+        own = [(i.id, e, e) for i in kb.intents.values() for e in i.examples]
+        for intent_id, example, english in [*own, *extra_examples]:
+            words = self._content_words(kb.normalizer.normalize(english).canonical)
+            raw.append((intent_id, example, words))
+            intent_words[intent_id].update(words)
         n_intents = max(len(intent_words), 1)
         document_frequency: dict[str, int] = defaultdict(int)
         for words_of_intent in intent_words.values():
@@ -181,18 +185,31 @@ class Matcher:
     # ----------------------------------------------------------------- scoring
 
     def rank(self, normalized: Normalized, allowed: frozenset[str] | None = None,
-             excluded: frozenset[str] = frozenset()) -> tuple[list[Candidate], Why]:
-        """Score intents for a question, best first (at most one candidate per intent)."""
+             excluded: frozenset[str] = frozenset(), context: Normalized | None = None,
+             context_share: float = 0.0) -> tuple[list[Candidate], Why]:
+        """Score intents for a question, best first (at most one candidate per intent).
+
+        ``context`` is the backstory of a long message: its words count ``context_share``
+        of their weight, so they can tip a choice ("which medicine") but not outvote the
+        question. A word in both counts fully.
+        """
         words, corrections = self._correct(self._content_words(normalized.canonical))
         why = Why(
             normalized=normalized.canonical,
             synonyms=tuple(f"{a}->{b}" for a, b in normalized.replacements),
             corrections=tuple(corrections),
         )
-        query = frozenset(words)
+        weights = {w: self.weight(w) for w in words}
+        if context is not None and context_share > 0:
+            extra, more = self._correct(self._content_words(context.canonical))
+            why = replace(why, normalized=f"{why.normalized} | {context.canonical}",
+                          corrections=why.corrections + tuple(more))
+            for word in extra:
+                if word not in weights and word in self._weights:
+                    weights[word] = self.weight(word) * context_share
+        query = frozenset(weights)
         if not query:
             return [], why
-        weights = {w: self.weight(w) for w in query}
         query_weight = sum(weights.values())
         # Stage 1, per intent: how typical of it the question's words are. Cheap (one pass
         # over a word -> intents index), so it bounds the work of stage 2 however large the
@@ -209,7 +226,7 @@ class Matcher:
         )
         # Stage 2, per example of the shortlisted intents: weighted F-score of shared words
         # (how much of the question and of the example agree), then rapidfuzz on the best few.
-        query_joined = " ".join(sorted(query))
+        query_joined = " ".join(sorted(set(words) or query))
         ranked: list[Candidate] = []
         for intent_id in shortlist:
             postings = self._postings[intent_id]
@@ -241,10 +258,11 @@ class Matcher:
 
     def decide(self, normalized: Normalized, allowed: frozenset[str] | None = None,
                threshold: float | None = None,
-               excluded: frozenset[str] = frozenset(), min_recall: float = 0.0) -> Decision:
+               excluded: frozenset[str] = frozenset(), min_recall: float = 0.0, *,
+               context: Normalized | None = None, context_share: float = 0.0) -> Decision:
         """Answer, suggest or fall back; ``threshold`` overrides the answer threshold, and
         ``min_recall`` drops candidates whose best example explains less of the question."""
-        ranked, why = self.rank(normalized, allowed, excluded)
+        ranked, why = self.rank(normalized, allowed, excluded, context, context_share)
         ranked = [c for c in ranked if c.recall >= min_recall]
         settings = self._kb.matching
         # The safety rules catch urgent messages; a fuzzy resemblance to one is a second net,

@@ -86,3 +86,63 @@ class Normalizer:
 
         canonical = self._pattern.sub(substitute, plain)
         return Normalized(plain, canonical, tuple(replacements))
+
+
+# ------------------------------------------------------------------- long messages
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…;])\s+|\n+|(?<=\?)(?=\S)")
+ENGLISH_QUESTION_WORDS = frozenset({
+    "what", "whats", "how", "why", "when", "where", "which", "who", "is", "are", "was",
+    "can", "could", "would", "should", "shall", "will", "do", "does", "did", "am", "any",
+    "anyone", "anything", "has", "have", "may", "might", "must", "tell", "explain", "wondering",
+    "wonder", "need", "isnt", "arent", "cant", "wont", "shouldnt", "doesnt", "dont",
+    "please", "pls", "help", "advice", "ok",
+})
+"""Words that open an asking sentence in English ("could the coffee be making it worse").
+Other languages list theirs in ``knowledge/languages/<code>.yml`` (``question_words``)."""
+MIN_FOCUS_WORDS = 20
+"""Messages shorter than this are read whole: there is no backstory to set aside."""
+
+
+@dataclass(frozen=True)
+class Focus:
+    """A long message split into the sentence(s) that ask and the backstory around them."""
+
+    asking: str
+    context: str
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences as typed (punctuation kept, so a '?' still marks a question)."""
+    return [s.strip() for s in _SENTENCE_END.split(text[:MAX_INPUT_CHARS]) if s.strip()]
+
+
+def _asks(sentence: str, question_words: frozenset[str]) -> bool:
+    stripped = sentence.rstrip()
+    if stripped.endswith("?") or stripped.startswith("¿"):
+        return True
+    words = to_plain(sentence).split()
+    return bool(words) and words[0] in question_words
+
+
+def focus(text: str, question_words: frozenset[str] = ENGLISH_QUESTION_WORDS) -> Focus | None:
+    """The asking sentence(s) of a long message, or ``None`` when it should be read whole.
+
+    Why: in "I'm 67, diabetic, on metformin... Does gabapentin work for the legs?" the
+    backstory has more words than the question and, read whole, outvotes it. The matcher
+    gives the asking sentences full weight and the rest a small share (who, which medicine).
+    With several asking sentences all count; with none the message is read whole (a guess
+    at the question measured worse than no guess).
+    """
+    if len(text.split()) < MIN_FOCUS_WORDS:
+        return None
+    sentences = split_sentences(text)
+    if len(sentences) < 2:
+        return None
+    asking = [s for s in sentences if _asks(s, question_words)]
+    if len(asking) == len(sentences):
+        return None
+    if not asking:
+        return None
+    rest = [s for s in sentences if s not in asking]
+    return Focus(" ".join(asking), " ".join(rest))

@@ -380,6 +380,7 @@ def test_core_never_imports_telegram(path: Path) -> None:
 
 @pytest.mark.parametrize("path", CORE_FILES, ids=lambda p: p.name)
 def test_only_matching_modules_import_rapidfuzz(path: Path) -> None:
-    """Fuzzy matching lives in the matcher and in the danger detector's typo correction."""
+    """Fuzzy matching lives in the matcher, the speller and the danger detector's typo
+    correction."""
     uses = any(m == "rapidfuzz" or m.startswith("rapidfuzz.") for m in imported_modules(path))
-    assert uses == (path.name in {"matcher.py", "danger.py"})
+    assert uses == (path.name in {"matcher.py", "danger.py", "spelling.py"})

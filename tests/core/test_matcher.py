@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from bot.core.engine import Engine
 from bot.core.kb import KnowledgeBase, MatchingSettings
+from bot.core.languages import load_languages
 from bot.core.matcher import Matcher
 from bot.core.reply import Reply
 
@@ -240,7 +241,9 @@ def test_why_shows_synonyms_and_the_matched_example(engine: Engine, kb: Knowledg
     assert "neurontin->gabapentin" in why.synonyms
     assert "restless legs->rls" in why.synonyms
     assert decision.intent_id is not None
-    assert why.matched_example in kb.intents[decision.intent_id].examples
+    foreign = [e for lang in load_languages(kb.directory, frozenset(kb.intents)).by_code.values()
+               for e in lang.examples.get(decision.intent_id, ())]
+    assert why.matched_example in (*kb.intents[decision.intent_id].examples, *foreign)
 
 
 def test_why_shows_spelling_corrections(engine: Engine) -> None:

@@ -1,0 +1,222 @@
+"""Questions in Spanish, German, French, Portuguese and Italian, read in English words.
+
+Answers exist in English only, so a foreign question is understood by turning its words into
+the English words the knowledge base is written in, then matched like any English question.
+Everything a language needs is data in ``knowledge/languages/<code>.yml``:
+
+* ``phrases``: foreign phrases -> English words ("piernas inquietas" -> "restless legs"),
+  whole words on the accent-free text, longest first;
+* ``words``: single foreign words -> English; keys and the question's words both go through
+  the language's Snowball stemmer, so one entry covers "efecto", "efectos", "efectivo"...;
+* ``stopwords``: function words dropped *before* anything English sees them, which is what
+  stops German "das" from becoming the English synonym "DA" (dopamine agonist);
+* ``examples``: per intent id, questions in that language (read through the same steps);
+* ``note``: the one line that says, in the person's language, that answers are in English
+  for now; ``labels``: any other words a person of that language reads.
+
+A foreign word the data does not know is dropped when it is short (mostly function words
+that could collide with an English abbreviation) and kept as typed otherwise, so brand names
+("requip", "lyrica") still reach the English synonym table.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import snowballstemmer
+import yaml
+
+from bot.core.kb import KnowledgeBaseError, Problem
+from bot.core.normalize import to_plain
+
+FOREIGN: tuple[str, ...] = ("es", "de", "fr", "pt", "it")
+_STEMMERS = {"es": "spanish", "de": "german", "fr": "french", "pt": "portuguese",
+             "it": "italian"}
+STEM_CACHE = 50_000
+"""Stems kept per language (a few MB at most); beyond it words are stemmed every time."""
+MIN_KEPT_LENGTH = 4
+"""Untranslated foreign words shorter than this are dropped (see module docstring)."""
+
+
+@dataclass(frozen=True)
+class Language:
+    """One language's reading rules (built once per knowledge base)."""
+
+    code: str
+    note: str
+    stopwords: frozenset[str]
+    words: Mapping[str, str]  # stem -> English
+    phrase_table: Mapping[str, str]  # accent-free phrase -> English
+    examples: Mapping[str, tuple[str, ...]]
+    labels: Mapping[str, str] = field(default_factory=dict)
+    question_words: frozenset[str] = frozenset()
+    vocabulary: frozenset[str] = frozenset()  # every word of its data as written
+    _pattern: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
+    _stemmer: Any = field(default=None, compare=False, repr=False)
+    _cache: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    def knows(self, word: str) -> bool:
+        """Is this (accent-free, lowercase) word one of this language's own words?
+
+        A word it translates to itself ("gabapentin", "massage") is shared with English and
+        says nothing about the language, so it does not count.
+        """
+        if word in self.stopwords:
+            return True
+        english = self.words.get(self.stem(word))
+        return english is not None and english != word
+
+    def stem(self, word: str) -> str:
+        """Snowball's stem, cached: the pure-Python stemmer costs ~0.2 ms a word, more than
+        the whole matching of a question, and people reuse the same words."""
+        cache: dict[str, str] = self._cache
+        stemmed = cache.get(word)
+        if stemmed is None:
+            stemmed = str(self._stemmer.stemWord(word))
+            if len(cache) < STEM_CACHE:
+                cache[word] = stemmed
+        return stemmed
+
+    def to_english(self, text: str) -> str:
+        """The question in English words (plain, accent-free, lowercase)."""
+        plain = to_plain(text)
+        if self._pattern is not None:
+            # Phrase translations are marked so the word step keeps them as they are.
+            plain = self._pattern.sub(
+                lambda m: " ".join(f"\x00{w}" for w in self.phrase_table[m.group(0)].split()),
+                plain)
+        out: list[str] = []
+        for token in plain.split():
+            if token.startswith("\x00"):
+                out.append(token[1:])
+            elif token in self.stopwords:
+                continue
+            elif (english := self.words.get(self.stem(token))) is not None:
+                out.extend(english.split())
+            elif len(token) >= MIN_KEPT_LENGTH or token.isdigit():
+                out.append(token)
+        return " ".join(out)
+
+
+@dataclass(frozen=True)
+class Languages:
+    """All foreign languages of the knowledge base, by ISO 639-1 code."""
+
+    by_code: Mapping[str, Language]
+
+    def get(self, code: str) -> Language | None:
+        return self.by_code.get(code)
+
+    def note(self, code: str) -> str | None:
+        language = self.by_code.get(code)
+        return language.note if language else None
+
+
+def _problem(file: str, message: str, intent: str | None = None,
+             field: str | None = None) -> Problem:
+    return Problem(file, intent, field, message)
+
+
+def _compile(phrases: Mapping[str, str]) -> re.Pattern[str] | None:
+    if not phrases:
+        return None
+    alternatives = "|".join(re.escape(p) for p in sorted(phrases, key=lambda p: (-len(p), p)))
+    return re.compile(rf"\b(?:{alternatives})\b")
+
+
+def _strings(value: Any) -> list[str] | None:
+    if isinstance(value, list) and all(isinstance(v, str | int) for v in value):
+        return [str(v) for v in value]
+    return None
+
+
+def load_languages(directory: Path, intent_ids: frozenset[str]) -> Languages:
+    """Read ``<directory>/languages/*.yml``; raise :class:`KnowledgeBaseError` listing every
+    problem (unknown language, unknown intent id, wrong shapes), like the main loader."""
+    problems: list[Problem] = []
+    found: dict[str, Language] = {}
+    folder = directory / "languages"
+    for path in sorted(folder.glob("*.yml")) if folder.is_dir() else ():
+        name = f"languages/{path.name}"
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            problems.append(_problem(name, f"is not valid YAML: {exc}"))
+            continue
+        code = path.stem
+        if code not in FOREIGN:
+            problems.append(_problem(name, f"unknown language '{code}' (one of {FOREIGN})"))
+            continue
+        if not isinstance(data, dict) or data.get("version") != 1:
+            problems.append(_problem(name, "needs a mapping with 'version: 1'"))
+            continue
+        unknown = set(data) - {"version", "note", "stopwords", "phrases", "words", "examples",
+                               "labels", "question_words"}
+        for key in sorted(unknown):
+            problems.append(_problem(name, f"unknown key '{key}'"))
+        note = data.get("note")
+        if not isinstance(note, str) or not note.strip():
+            problems.append(_problem(name, "needs a one-line 'note'", field="note"))
+            note = ""
+        stopwords = _strings(data.get("stopwords", []))
+        if stopwords is None:
+            problems.append(_problem(name, "must be a list of words", field="stopwords"))
+            stopwords = []
+        question_words = _strings(data.get("question_words", []))
+        if question_words is None:
+            problems.append(_problem(name, "must be a list of words", field="question_words"))
+            question_words = []
+        stemmer = snowballstemmer.stemmer(_STEMMERS[code])
+        tables: dict[str, dict[str, str]] = {}
+        written: set[str] = {to_plain(w) for w in stopwords}
+        for key in ("phrases", "words"):
+            raw = data.get(key, {}) or {}
+            if not isinstance(raw, dict) or not all(
+                    isinstance(v, str) for v in raw.values()):
+                problems.append(_problem(name, "must map words to English words", field=key))
+                raw = {}
+            table: dict[str, str] = {}
+            for variant, english in raw.items():
+                plain = to_plain(str(variant))
+                if key == "words":
+                    plain = str(stemmer.stemWord(plain))
+                table[plain] = to_plain(english)
+            tables[key] = table
+            written.update(w for v in raw for w in to_plain(str(v)).split())
+        examples: dict[str, tuple[str, ...]] = {}
+        raw_examples = data.get("examples", {}) or {}
+        if not isinstance(raw_examples, dict):
+            problems.append(_problem(name, "must map intent ids to lists", field="examples"))
+            raw_examples = {}
+        for intent_id, texts in raw_examples.items():
+            listed = _strings(texts)
+            if intent_id not in intent_ids:
+                problems.append(_problem(name, f"unknown intent id '{intent_id}'",
+                                        field="examples"))
+            elif listed is None:
+                problems.append(_problem(name, "must be a list of questions",
+                                        intent=intent_id, field="examples"))
+            else:
+                examples[intent_id] = tuple(listed)
+        labels = data.get("labels", {}) or {}
+        if not isinstance(labels, dict):
+            problems.append(_problem(name, "must map keys to text", field="labels"))
+            labels = {}
+        found[code] = Language(
+            code=code, note=" ".join(note.split()),
+            stopwords=frozenset(to_plain(w) for w in stopwords),
+            words=MappingProxyType(tables["words"]),
+            phrase_table=MappingProxyType(tables["phrases"]),
+            examples=MappingProxyType(examples),
+            labels=MappingProxyType({str(k): str(v) for k, v in labels.items()}),
+            question_words=frozenset(to_plain(w) for w in question_words),
+            vocabulary=frozenset(written),
+            _pattern=_compile(tables["phrases"]), _stemmer=stemmer)
+    if problems:
+        raise KnowledgeBaseError(problems)
+    return Languages(MappingProxyType(found))

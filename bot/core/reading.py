@@ -1,0 +1,120 @@
+"""How the engine reads a message before matching: its language, and its question.
+
+Two things go wrong with messages as people send them (issue 8): a question in another
+language matched word by word against English examples, and a long story whose backstory
+outvotes the one sentence that asks. The reader settles both before any scoring:
+
+* the language: the engine's one identification (``language.detect``: lingua, the words
+  of ``knowledge/language_id.yml`` and Telegram's ``language_code`` as a hint; the danger
+  detector reads the same result); a foreign question is read into English words
+  (``languages.py``) so one English matcher serves all;
+* the question: a long message is split into the sentence(s) that ask (full weight) and the
+  backstory (a small share, see ``matcher.Matcher.rank``).
+
+Safety still reads the whole message: an emergency in the backstory is still an emergency.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, replace
+
+from bot.core.kb import KnowledgeBase
+from bot.core.languages import Languages, load_languages
+from bot.core.normalize import ENGLISH_QUESTION_WORDS, Normalized, focus, to_plain
+from bot.core.reply import Reply
+from bot.core.spelling import Speller, common_english
+
+CONTEXT_SHARE = 0.5
+"""Weight of a backstory word next to a word of the asking sentence(s)."""
+MIN_ASKING_WORDS = 3
+"""An asking part with fewer content words ("is that normal?", "any good?") leans on the
+backstory for its subject, so such a message is read whole."""
+NOTE_KINDS = frozenset({"answer", "suggest", "fallback"})
+"""Replies that get the "answers are in English for now" note (never the urgent one, which
+is sent first and alone)."""
+
+
+@dataclass(frozen=True)
+class Reading:
+    language: str
+    whole: Normalized
+    asking: Normalized | None = None
+    context: Normalized | None = None
+    context_share: float = 0.0
+    corrections: tuple[str, ...] = ()  # spelling, "typed->meant"
+
+
+class Reader:
+    """Built once per knowledge base (it holds the language data), then read-only."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self._kb = kb
+        self.languages: Languages = load_languages(kb.directory, frozenset(kb.intents))
+        counts: Counter[str] = Counter(kb.stopwords)
+        for intent in kb.intents.values():
+            for example in intent.examples:
+                counts.update(to_plain(example).split())
+        for variant, canonical in kb.synonyms.items():
+            counts.update(to_plain(variant).split())
+            counts.update(canonical.split())
+        self._english = frozenset(w for w in counts if w.isalpha())
+        self.speller = Speller(Counter({w: n for w, n in counts.items() if w.isalpha()}),
+                              common_english())
+
+    def extra_examples(self) -> list[tuple[str, str, str]]:
+        """Every language's examples, as written and read into English words, for the
+        matcher's index."""
+        return [(intent_id, text, language.to_english(text))
+                for language in self.languages.by_code.values()
+                for intent_id, texts in language.examples.items() for text in texts]
+
+    def readable_in(self, text: str, code: str) -> bool:
+        """Can ``text`` be read in ``code``'s data? Not a second identification (the
+        language stays the engine's): a message the data knows fewer words of than only
+        English has ("yo", "thats all, see ya" identified as Spanish) is read as English
+        words rather than losing them in translation."""
+        language = self.languages.get(code)
+        if language is None:
+            return False
+        tokens = to_plain(text).split()
+        mine = sum(language.knows(t) for t in tokens)
+        english_only = sum(t in self._english and not language.knows(t) for t in tokens)
+        return mine > 0 and mine >= english_only
+
+    def _normalize(self, text: str, code: str) -> Normalized:
+        language = self.languages.get(code)
+        if language is None:
+            return self._kb.normalizer.normalize(self.speller.correct(to_plain(text)))
+        return self._kb.normalizer.normalize(language.to_english(text))
+
+    def read(self, text: str, code: str) -> Reading:
+        """``code``: the message's language as the engine identified it (``language.detect``);
+        a language without data here (English), or whose data cannot read the message
+        (:meth:`readable_in`), is read as English, spelling corrected. ``Reading.language``
+        is always ``code``."""
+        language_code = code
+        if code in self.languages.by_code and not self.readable_in(text, code):
+            code = "en"
+        whole = self._normalize(text, code)
+        fixed = () if code in self.languages.by_code else (
+            self.speller.corrections(to_plain(text))[1])
+        language = self.languages.get(code)
+        words = ENGLISH_QUESTION_WORDS | language.question_words if language else (
+            ENGLISH_QUESTION_WORDS)
+        found = focus(text, words)
+        if found is None:
+            return Reading(language_code, whole, corrections=fixed)
+        asking = self._normalize(found.asking, code)
+        content = [w for w in asking.tokens if w not in self._kb.stopwords]
+        if len(content) < MIN_ASKING_WORDS:
+            return Reading(language_code, whole, corrections=fixed)
+        return Reading(language_code, whole, asking, self._normalize(found.context, code),
+                       CONTEXT_SHARE, fixed)
+
+    def with_note(self, reply: Reply, code: str) -> Reply:
+        """The English reply, opened by the one-line note in the person's language."""
+        note = self.languages.note(code)
+        if not note or reply.kind not in NOTE_KINDS:
+            return reply
+        return replace(reply, text=f"{note}\n\n{reply.text}")

@@ -1,0 +1,91 @@
+"""Spelling correction of whole words before anything else reads them.
+
+Why here and not only in the matcher: the matcher's correction works on stemmed content
+words of five letters or more, so "hlep", "sorces?" or "byee" (small talk, where every word
+counts) were never corrected, and safety and the synonym table saw the typo too. This step
+corrects surface words against the knowledge base's own English vocabulary (examples,
+synonyms, stopwords: every word the bot can use), before synonyms and safety:
+
+* a word the vocabulary has, one of the ``COMMON`` most frequent English words (symspellpy's
+  frequency list: "wedding" is a word, not a typo of "waking"), a number or a word under
+  three letters is left alone;
+* three or four letters: one edit (with swaps: "hlep" -> "help", "byee" -> "bye");
+* five or more: rapidfuzz ``ratio`` of at least ``CUTOFF`` ("anxeity" -> "anxiety").
+
+Among one-edit candidates, ties go to the word used more often in the examples. Results
+are cached per word and at most ``MAX_CORRECTIONS`` words are looked up per message, which
+keeps the step far under the per-question budget.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from functools import lru_cache
+from pathlib import Path
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import DamerauLevenshtein
+
+CUTOFF = 84.0
+MAX_CORRECTIONS = 3
+COMMON = 20_000
+FREQUENCY_FILE = "frequency_dictionary_en_82_765.txt"
+
+
+def common_english(limit: int = COMMON) -> frozenset[str]:
+    """The ``limit`` most frequent English words (the list is sorted by frequency)."""
+    from importlib.util import find_spec
+
+    # Located, not imported: importing symspellpy would load code we do not use.
+    spec = find_spec("symspellpy")
+    if spec is None or not spec.submodule_search_locations:
+        return frozenset()
+    path = Path(next(iter(spec.submodule_search_locations))) / FREQUENCY_FILE
+    words: set[str] = set()
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            words.add(line.split(" ", 1)[0])
+            if len(words) >= limit:
+                break
+    return frozenset(words)
+
+
+class Speller:
+    """Built once per knowledge base from its English words and their counts."""
+
+    def __init__(self, counts: Counter[str], common: frozenset[str] = frozenset()) -> None:
+        self._known = frozenset(counts) | common
+        self._counts = counts
+        self._long = sorted(w for w in counts if len(w) >= 4)
+        self._short = sorted(w for w in counts if 2 <= len(w) <= 5)
+        self.correct_word = lru_cache(maxsize=4096)(self._correct_word)
+
+    def _correct_word(self, word: str) -> str:
+        if len(word) >= 5:
+            best_long = process.extractOne(word, self._long, scorer=fuzz.ratio,
+                                           score_cutoff=CUTOFF)
+            return word if best_long is None else str(best_long[0])
+        found = [(w, 100 - d, i) for w, d, i in process.extract(
+            word, self._short, scorer=DamerauLevenshtein.distance, score_cutoff=1, limit=3)]
+        if not found:
+            return word
+        best = max(found, key=lambda f: (f[1], self._counts[f[0]]))
+        return str(best[0])
+
+    def correct(self, plain: str) -> str:
+        """``plain`` (see ``normalize.to_plain``) with unknown words corrected."""
+        return self.corrections(plain)[0]
+
+    def corrections(self, plain: str) -> tuple[str, tuple[str, ...]]:
+        """The corrected text and each change as "typed->meant" (for ``why``)."""
+        words = plain.split()
+        notes: list[str] = []
+        budget = MAX_CORRECTIONS
+        for n, word in enumerate(words):
+            if word in self._known or len(word) < 3 or not word.isalpha() or budget == 0:
+                continue
+            budget -= 1
+            words[n] = self.correct_word(word)
+            if words[n] != word:
+                notes.append(f"{word}->{words[n]}")
+        return " ".join(words), tuple(notes)

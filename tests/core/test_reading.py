@@ -1,0 +1,113 @@
+"""Reading a message before matching: its language (issue 8) and its asking sentence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.core.engine import Engine
+from bot.core.kb import KnowledgeBaseError
+from bot.core.languages import load_languages
+from bot.core.normalize import focus, split_sentences
+
+
+@pytest.mark.parametrize(("question", "language", "intent"), [
+    ("¿La gabapentina me ayuda con las piernas inquietas?", "es", "gabapentin_efficacy"),
+    ("Welche Nebenwirkungen hat Gabapentin?", "de", "gabapentin_side_effects"),
+    ("Qu'est-ce que le syndrome des jambes sans repos ?", "fr", "rls_overview"),
+    ("O ferro baixo piora as pernas inquietas?", "pt", "iron_and_rls"),
+    ("Il caffè peggiora le gambe senza riposo?", "it", "selfcare_triggers"),
+])
+def test_questions_in_five_more_languages_get_the_english_answer_with_a_note(
+        engine: Engine, question: str, language: str, intent: str) -> None:
+    result = engine.ask(question)
+    assert result.language == language
+    assert result.decision.intent_id == intent, result.decision
+    note = engine.reader.languages.note(language)
+    assert note and result.reply.text.startswith(note + "\n\n")
+
+
+def test_a_foreign_stopword_never_becomes_an_english_synonym(engine: Engine) -> None:
+    # German "das" is the English synonym "DA" (dopamine agonist) when read as English.
+    question = "Was ist das Restless-Legs-Syndrom genau?"
+    reading = engine.reader.read(question, engine.language_of(question))
+    assert reading.language == "de"
+    assert "dopamine" not in reading.whole.canonical
+    assert engine.ask("Was ist das Restless-Legs-Syndrom genau?").decision.intent_id == (
+        "rls_overview")
+
+
+@pytest.mark.parametrize("question", [
+    "How do I come off gabapentin safely?",   # "i", "come" are Italian words too
+    "sorces?", "thank uu", "Hello there",     # lingua guesses these as foreign
+])
+def test_english_stays_english_when_lingua_guesses_otherwise(engine: Engine,
+                                                             question: str) -> None:
+    """One identification (bot/core/language.py) for the danger detector and the reader."""
+    assert engine.language_of(question) == "en"
+    assert engine.ask(question).language == "en"
+
+
+def test_the_telegram_language_code_decides_a_message_too_short_to_tell(
+        engine: Engine) -> None:
+    result = engine.ask("gracias", language_hint="es-419")
+    assert result.language == "es" and result.decision.intent_id == "thanks"
+
+
+def test_english_replies_carry_no_language_note(engine: Engine) -> None:
+    result = engine.ask("does neurontin help restless legs")
+    assert result.language == "en"
+    assert not any(result.reply.text.startswith(lang.note)
+                   for lang in engine.reader.languages.by_code.values())
+
+
+def test_a_language_file_with_an_unknown_intent_or_language_is_refused(
+        tmp_path: Path) -> None:
+    folder = tmp_path / "languages"
+    folder.mkdir()
+    (folder / "es.yml").write_text(
+        'version: 1\nnote: "nota"\nexamples:\n  no_such_intent: ["hola"]\n', encoding="utf-8")
+    (folder / "xx.yml").write_text("version: 1\n", encoding="utf-8")
+    with pytest.raises(KnowledgeBaseError) as caught:
+        load_languages(tmp_path, frozenset({"greeting"}))
+    text = str(caught.value)
+    assert "unknown intent id 'no_such_intent'" in text
+    assert "unknown language 'xx'" in text
+
+
+def test_the_real_language_files_load(engine: Engine) -> None:
+    assert set(engine.reader.languages.by_code) == {"es", "de", "fr", "pt", "it"}
+
+
+# ------------------------------------------------------------------- long messages
+
+STORY = ("I'm 67 and I have type 2 diabetes, I take metformin and a statin. I also have "
+         "numb feet from the diabetes and my sleep is poor. Is the evidence for gabapentin "
+         "in restless legs strong?")
+
+
+def test_sentences_keep_their_question_marks() -> None:
+    assert split_sentences("I am 60. Does it work?Thanks") == [
+        "I am 60.", "Does it work?", "Thanks"]
+
+
+def test_the_asking_sentence_of_a_long_message_is_found() -> None:
+    found = focus(STORY)
+    assert found is not None
+    assert found.asking.startswith("Is the evidence")
+    assert "metformin" in found.context
+
+
+@pytest.mark.parametrize("text", [
+    "does gabapentin help restless legs?",              # short: read whole
+    "I am 60. I take gabapentin. It helps. My legs are better now thanks a lot to all",
+])
+def test_short_or_non_asking_messages_are_read_whole(text: str) -> None:
+    assert focus(text) is None
+
+
+def test_the_backstory_does_not_outvote_the_question(engine: Engine) -> None:
+    reading = engine.reader.read(STORY, "en")
+    assert reading.asking is not None and reading.context is not None
+    assert engine.ask(STORY).decision.intent_id == "evidence_quality"
