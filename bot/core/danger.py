@@ -28,7 +28,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from re import _constants, _parser  # type: ignore[attr-defined]
+from typing import Any
 
+import ahocorasick
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
@@ -68,7 +71,7 @@ class DangerText:
 class Lexicon:
     """Every language's vocabulary compiled together; built once by the loader."""
 
-    concepts: Mapping[str, re.Pattern[str]]
+    concepts: Mapping[str, tuple[re.Pattern[str], ...]]  # one compiled pattern per entry
     negation: re.Pattern[str]
     subject: re.Pattern[str]
     asking: re.Pattern[str]
@@ -81,7 +84,7 @@ class Lexicon:
     resolved: re.Pattern[str]
     reported: re.Pattern[str]
     false_negation: Mapping[str, frozenset[str]]  # language -> words that do not negate
-    idioms: re.Pattern[str]
+    idioms: tuple[re.Pattern[str], ...]
     keywords: tuple[str, ...]
     known_words: frozenset[str]
     replies: Mapping[str, Mapping[str, DangerText]]  # language -> key -> text
@@ -119,6 +122,51 @@ class Findings:
         return tuple(h for h in self.hits if h.concept == concept)
 
 
+class _Index:
+    """Patterns found through their anchors: one Aho-Corasick pass over a text names the
+    patterns worth trying there (the others cannot match, lacking every anchor)."""
+
+    def __init__(self, patterns: Iterable[tuple[str, re.Pattern[str]]]) -> None:
+        self.patterns = list(patterns)
+        self._always: list[int] = []
+        self._automaton = ahocorasick.Automaton()
+        by_anchor: dict[str, list[int]] = {}
+        for index, (_name, pattern) in enumerate(self.patterns):
+            found = anchors(pattern.pattern)
+            if found is None:
+                self._always.append(index)
+            for anchor in found or ():
+                by_anchor.setdefault(anchor, []).append(index)
+        for anchor, indexes in by_anchor.items():
+            self._automaton.add_word(anchor, tuple(indexes))
+        self._indexed = bool(by_anchor)
+        if self._indexed:
+            self._automaton.make_automaton()
+
+    def candidates(self, text: str) -> list[tuple[str, re.Pattern[str]]]:
+        chosen = set(self._always)
+        if self._indexed:
+            for _end, indexes in self._automaton.iter(text):
+                chosen.update(indexes)
+        return [self.patterns[i] for i in sorted(chosen)]
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    """A sentence's clauses and what its markers say, read once for all its concepts."""
+
+    clauses: tuple[str, ...]
+    hypothetical: bool  # "what if my dog ate one"
+    asked: bool  # a question about a risk, not overridden by "now" or a reported event
+    now: bool
+    past: tuple[bool, ...]  # per clause: a past time said in it or an earlier clause
+    resolved: bool  # "vet said no harm done"
+
+    @property
+    def text(self) -> str:
+        return CLAUSE.join(self.clauses)
+
+
 class Detector:
     """Reads a message for danger concepts; one per knowledge base, shared and read-only."""
 
@@ -126,6 +174,14 @@ class Detector:
         self._lexicon = lexicon
         self._known = lexicon.known_words | frozenset(vocabulary)
         self._keywords = lexicon.keywords
+        # Hundreds of patterns tried one after another at every word would cost milliseconds.
+        # Each pattern instead names the literal text any match of it must contain (its
+        # anchors, read from the pattern itself); one Aho-Corasick pass over the sentence
+        # finds which anchors occur, and only their patterns are tried.
+        self._concepts = _Index((concept, pattern)
+                                for concept, patterns in lexicon.concepts.items()
+                                for pattern in patterns)
+        self._idioms = _Index(("idiom", pattern) for pattern in lexicon.idioms)
 
     @property
     def lexicon(self) -> Lexicon:
@@ -137,40 +193,56 @@ class Detector:
         hits: list[Hit] = []
         corrections: list[str] = []
         sentences: list[str] = []
-        for index, (clauses, asks) in enumerate(self._sentences(text)):
-            plain = CLAUSE.join(clauses)
+        for index, sentence in enumerate(self._sentences(text)):
+            plain = sentence.text
             sentences.append(plain)
             corrected, fixed = self._correct(plain)
             corrections.extend(fixed)
             seen: set[tuple[str, str]] = set()
             for variant in (plain, corrected) if corrected != plain else (plain,):
-                for concept, pattern in self._lexicon.concepts.items():
+                for concept, pattern in self._concepts.candidates(variant):
                     for match in pattern.finditer(variant):
                         key = (concept, match.group(0))
                         if key in seen or self._negated(variant, match.start(), lang):
                             continue
                         seen.add(key)
-                        live = self._live(concept, variant, match.start(), clauses, asks)
+                        live = self._live(concept, variant, match.start(), sentence)
                         hits.append(Hit(concept, index, match.group(0), live))
         return Findings(tuple(hits), tuple(corrections), tuple(sentences))
 
-    def _sentences(self, text: str) -> list[tuple[list[str], bool]]:
-        """Each sentence as its comma-separated clauses in plain form (idioms removed), and
-        whether it ended with a question mark."""
+    def _sentences(self, text: str) -> list[_Sentence]:
+        """Each sentence as its comma-separated clauses in plain form (idioms removed), with
+        what its markers say."""
         raw = _ELISION.sub(r"\1 ", text[:MAX_INPUT_CHARS])
         # A sentence that ends with "?" asks; unless it also says "now", what it names is
         # asked about, not happening.
         ends = ["?" in m.group(0) for m in _SENTENCE_END.finditer(raw)]
-        result: list[tuple[list[str], bool]] = []
+        lex = self._lexicon
+        result: list[_Sentence] = []
         for n, part in enumerate(_SENTENCE_END.split(raw)):
-            clauses = [c for c in (_squeeze(self._lexicon.idioms.sub(" ", to_plain(piece)))
-                                   for piece in part.split(",")) if c]
-            if clauses:
-                result.append((clauses, n < len(ends) and ends[n]))
+            clauses = tuple(c for c in (self._without_idioms(to_plain(piece))
+                                        for piece in part.split(",")) if c)
+            if not clauses:
+                continue
+            whole = CLAUSE.join(clauses)
+            now = bool(lex.now.search(whole))
+            present = now or bool(lex.present.search(whole) or lex.reported.search(whole))
+            past: list[bool] = []
+            for clause in clauses:
+                past.append(bool(past and past[-1]) or bool(lex.history.search(clause)))
+            result.append(_Sentence(
+                clauses=clauses, hypothetical=bool(lex.hypothetical.search(whole)),
+                asked=bool(lex.question.search(whole) or (n < len(ends) and ends[n]))
+                and not present,
+                now=now, past=tuple(past), resolved=bool(lex.resolved.search(whole))))
         return result
 
-    def _live(self, concept: str, text: str, start: int, clauses: list[str],
-              asks: bool) -> bool:
+    def _without_idioms(self, plain: str) -> str:
+        for _name, idiom in self._idioms.candidates(plain):
+            plain = idiom.sub(" ", plain)
+        return _squeeze(plain)
+
+    def _live(self, concept: str, text: str, start: int, sentence: _Sentence) -> bool:
         """Happening now, rather than asked about, imagined, denied or in the past.
 
         A plan or a question in general ("what if my dog ate one") stays hypothetical
@@ -180,26 +252,16 @@ class Detector:
         said no harm done") counts anywhere in the sentence.
         """
         lex = self._lexicon
-        sentence = CLAUSE.join(clauses)
-        now = bool(lex.now.search(sentence))
-        present = now or bool(lex.present.search(sentence) or lex.reported.search(sentence))
-        past = not now and (bool(lex.resolved.search(sentence)) or self._in_the_past(
-            clauses, text[:start].count(CLAUSE)))
+        clause = min(text[:start].count(CLAUSE), len(sentence.past) - 1)
+        past = not sentence.now and (sentence.resolved or sentence.past[clause])
         if concept in NOT_ASKABLE:
             # Wanting to die is never a question, but may be the medicine's warning asked
             # about, imagined before it was said ("what if I feel suicidal"), or the past.
             # "if i take them all" is itself the threat: only what comes before counts.
             imagined = bool(lex.hypothetical.search(text[:start]))
             return not (imagined or past or (concept == "crisis" and self._warned(text, start)))
-        asked = bool(lex.question.search(sentence) or asks) and not present
-        return not (lex.hypothetical.search(sentence) or past or asked
+        return not (sentence.hypothetical or past or sentence.asked
                     or self._asked(text, start))
-
-    def _in_the_past(self, clauses: list[str], clause: int) -> bool:
-        """A time in the past said in this clause or an earlier one ("last year, my lips
-        swelled up"), not in a later one ("took the wrong tablet, doc changed it last
-        week")."""
-        return any(self._lexicon.history.search(c) for c in clauses[:clause + 1])
 
     def _negated(self, text: str, start: int, lang: str) -> bool:
         """A negation in the few words before, with no new clause in between: "not
@@ -239,6 +301,46 @@ class Detector:
                 fixed.append(f"{word}->{best[0]}")
                 words[i] = best[0]
         return " ".join(words), fixed
+
+
+def anchors(pattern: str) -> frozenset[str] | None:
+    """Literal strings of which every match of ``pattern`` contains at least one, or None
+    when no such set can be read from it (then the pattern is always tried). Read from the
+    parsed pattern, so optional parts ("pills?"), classes and escapes never count."""
+    try:
+        found = _necessary(list(_parser.parse(pattern)))
+    except (re.error, TypeError, ValueError):
+        return None
+    return frozenset(found) if found else None
+
+
+def _necessary(items: list[Any]) -> set[str] | None:
+    """For a sequence, the most selective set among its mandatory parts."""
+    options: list[set[str]] = []
+    run = ""
+    for op, value in items:
+        if op is _constants.LITERAL:
+            run += chr(value)
+            continue
+        if run.strip():
+            options.append({run})
+        run = ""
+        part: set[str] | None = None
+        if op is _constants.SUBPATTERN:
+            part = _necessary(list(value[-1]))
+        elif op is _constants.BRANCH:
+            branches = [_necessary(list(b)) for b in value[1]]
+            part = set().union(*branches) if all(branches) else None  # type: ignore[arg-type]
+        elif op in (_constants.MAX_REPEAT, _constants.MIN_REPEAT) and value[0] >= 1:
+            part = _necessary(list(value[2]))
+        if part:
+            options.append(part)
+    if run.strip():
+        options.append({run})
+    if not options:
+        return None
+    # The set whose shortest member is longest rejects the most sentences.
+    return max(options, key=lambda o: (min(len(a.strip()) for a in o), -len(o)))
 
 
 def _squeeze(text: str) -> str:

@@ -453,7 +453,8 @@ def _load_danger(root: Path, languages: tuple[str, ...], out: _Collector) -> Lex
 
     every_pattern = [p for ps in (*concepts.values(), idioms) for p in ps]
     return Lexicon(
-        concepts=MappingProxyType({name: joined(ps) for name, ps in concepts.items()}),
+        concepts=MappingProxyType({name: tuple(re.compile(rf"\b(?:{p})\b") for p in ps)
+                                   for name, ps in concepts.items()}),
         negation=joined(markers["negation"], words=False),
         subject=joined(markers["subject"], words=False),
         asking=joined(markers["asking"]),
@@ -466,7 +467,7 @@ def _load_danger(root: Path, languages: tuple[str, ...], out: _Collector) -> Lex
         resolved=joined(markers["resolved"], words=False),
         reported=joined(markers["reported"], words=False),
         false_negation=MappingProxyType(false_negation),
-        idioms=joined(idioms),
+        idioms=tuple(re.compile(rf"\b(?:{p})\b") for p in idioms),
         keywords=tuple(sorted(set(keywords))),
         known_words=literal_words(every_pattern) | frozenset(keywords),
         replies=MappingProxyType({k: MappingProxyType(v) for k, v in replies.items()}),
