@@ -279,8 +279,7 @@ class Detector:
 
     def _asked(self, text: str, start: int) -> bool:
         before = " ".join(text[:start].split()[-ASKING_WINDOW:])
-        return bool(before) and bool(self._lexicon.asking.search(before)) and not (
-            self._lexicon.present.search(text))
+        return bool(before) and bool(self._lexicon.asking.search(before))
 
     def _warned(self, text: str, start: int) -> bool:
         before = " ".join(text[:start].split()[-WARNING_WINDOW:])
