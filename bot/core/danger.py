@@ -55,6 +55,9 @@ NOT_ASKABLE = frozenset({"crisis", "farewell", "despair", "means"})
 """"I want to die" is never a question about dying, however it is framed."""
 CLAUSE = " ; "
 """Joins a sentence's comma-separated clauses: no bounded word gap in a pattern crosses it."""
+LONG_WORD = 10
+"""Words this long may be two slips away from a keyword ("umzubrngen"); shorter ones one
+("sucide"), so that "checking" never becomes "choking"."""
 MIN_CORRECTED_LENGTH = 3
 """A three-letter word is corrected only into a longer keyword ("kil" -> "kill")."""
 
@@ -84,6 +87,7 @@ class Lexicon:
     resolved: re.Pattern[str]
     reported: re.Pattern[str]
     false_negation: Mapping[str, frozenset[str]]  # language -> words that do not negate
+    false_friends: Mapping[str, frozenset[str]]  # language -> other languages' danger words
     idioms: tuple[re.Pattern[str], ...]
     keywords: tuple[str, ...]
     known_words: frozenset[str]
@@ -117,6 +121,11 @@ class Findings:
             if h.live or not live_only:
                 by_sentence.setdefault(h.sentence, set()).add(h.concept)
         return any(set(concepts) <= found for found in by_sentence.values())
+
+    def count(self, concept: str) -> int:
+        """How many different live findings of ``concept`` ("letters to my kids" and "thank
+        you for everything" are two goodbyes)."""
+        return len({h.span for h in self.hits if h.live and h.concept == concept})
 
     def spans(self, concept: str) -> tuple[Hit, ...]:
         return tuple(h for h in self.hits if h.concept == concept)
@@ -193,6 +202,7 @@ class Detector:
         hits: list[Hit] = []
         corrections: list[str] = []
         sentences: list[str] = []
+        friends = self._lexicon.false_friends.get(lang, frozenset())
         for index, sentence in enumerate(self._sentences(text)):
             plain = sentence.text
             sentences.append(plain)
@@ -203,7 +213,8 @@ class Detector:
                 for concept, pattern in self._concepts.candidates(variant):
                     for match in pattern.finditer(variant):
                         key = (concept, match.group(0))
-                        if key in seen or self._negated(variant, match.start(), lang):
+                        if match.group(0) in friends or key in seen or self._negated(
+                                variant, match.start(), lang):
                             continue
                         seen.add(key)
                         live = self._live(concept, variant, match.start(), sentence)
@@ -253,7 +264,7 @@ class Detector:
         """
         lex = self._lexicon
         clause = min(text[:start].count(CLAUSE), len(sentence.past) - 1)
-        past = not sentence.now and (sentence.resolved or sentence.past[clause])
+        past = sentence.resolved or (not sentence.now and sentence.past[clause])
         if concept in NOT_ASKABLE:
             # Wanting to die is never a question, but may be the medicine's warning asked
             # about, imagined before it was said ("what if I feel suicidal"), or the past.
@@ -292,7 +303,7 @@ class Detector:
         for i, word in enumerate(words):
             if len(word) < MIN_CORRECTED_LENGTH or word in self._known or not word.isalpha():
                 continue
-            limit = 1 if len(word) < 8 else 2
+            limit = 1 if len(word) < LONG_WORD else 2
             best = process.extractOne(word, self._keywords, scorer=OSA.distance,
                                       score_cutoff=limit)
             if best is not None and best[0] != word and (

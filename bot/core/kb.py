@@ -401,6 +401,7 @@ def _load_danger(root: Path, languages: tuple[str, ...], out: _Collector) -> Lex
     keywords: list[str] = []
     replies: dict[str, dict[str, DangerText]] = {}
     false_negation: dict[str, frozenset[str]] = {}
+    false_friends: dict[str, frozenset[str]] = {}
     folder = root / "danger"
     present = [lang for lang in languages if (folder / f"{lang}.yml").is_file()]
     if "en" not in present:
@@ -435,6 +436,9 @@ def _load_danger(root: Path, languages: tuple[str, ...], out: _Collector) -> Lex
                 markers[name].append(str(marker))
         raw_false = found_markers.get("false_negation") if isinstance(found_markers, dict) else ""
         false_negation[lang] = frozenset(str(raw_false or "").split("|")) - {""}
+        raw_friends = (found_markers.get("false_friends")
+                       if isinstance(found_markers, dict) else "")
+        false_friends[lang] = frozenset(str(raw_friends or "").split("|")) - {""}
         for pattern in _string_list(data.get("idioms"), file, None, "idioms", out):
             if _compile(pattern, file, "idioms", out):
                 idioms.append(pattern)
@@ -467,6 +471,7 @@ def _load_danger(root: Path, languages: tuple[str, ...], out: _Collector) -> Lex
         resolved=joined(markers["resolved"], words=False),
         reported=joined(markers["reported"], words=False),
         false_negation=MappingProxyType(false_negation),
+        false_friends=MappingProxyType(false_friends),
         idioms=tuple(re.compile(rf"\b(?:{p})\b") for p in idioms),
         keywords=tuple(sorted(set(keywords))),
         known_words=literal_words(every_pattern) | frozenset(keywords),

@@ -34,6 +34,7 @@ SIDE_EFFECTS = "gabapentin_side_effects"
 BOTH_MEDICINES = frozenset({"gabapentin_stopping", SIDE_EFFECTS, "consult_provider",
                             "gabapentin_enacarbil"})
 
+MANY_SYMPTOMS = 3
 _GABAPENTIN = re.compile(r"\b(gabapentin|enacarbil)\b")
 
 Verdict = Literal["urgent", "route", "narrow", "weak", "none"]
@@ -141,6 +142,8 @@ def _wants_to_die(m: Message) -> bool:
     f = m.findings
     farewell, despair = f.live("farewell"), f.live("despair")
     return (f.live("crisis")
+            # two goodbyes, or two signs of despair, in one message
+            or f.count("farewell") >= 2 or f.count("despair") >= 2
             or (farewell and (despair or f.live("unreachable") or f.live("means")
                               or f.seen("event") or (f.seen("depressant") and f.seen("medicine"))))
             or (despair and (f.live("means") or f.seen("event") or f.seen("severe")))
@@ -153,6 +156,10 @@ def _in_danger_now(m: Message) -> bool:
             or (_too_much(m) and f.live("symptom"))
             # a sedating mix with gabapentin (or "pills") and a worrying state
             or (f.live("depressant") and f.live("symptom") and f.seen("medicine"))
+            # several worrying states together after drink or drugs ("slurring, can barely
+            # stand, throwing up")
+            or (f.count("symptom") >= MANY_SYMPTOMS and (f.seen("depressant")
+                                                       or f.seen("medicine")))
             # a serious skin reaction: blisters or a rash together with a fever
             or (f.live("skin") and f.live("fever")))
 
