@@ -46,7 +46,7 @@ class Engine:
         normalized = self.kb.normalizer.normalize(question)
         lang = language.detect(question, language_hint, self.kb.language_words)
         findings = self.detector.find(question, lang)
-        safety = check(normalized, findings, self.kb.safety)
+        safety = check(normalized, findings, self.kb.safety, question, self.kb.danger_model)
         if safety.verdict == "urgent":
             why = Why(normalized.canonical, corrections=findings.corrections, rule=safety.rule)
             decision = Decision("answer", URGENT_INTENT, 100.0, (), why)

@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from bot.core.danger import DangerText, Lexicon, literal_words
+from bot.core.danger_model import DangerModel
 from bot.core.language import SUPPORTED as LANGUAGES
 from bot.core.normalize import Normalizer, to_plain
 
@@ -175,6 +176,7 @@ class KnowledgeBase:
     matching: MatchingSettings
     safety: SafetyRules
     danger: Lexicon
+    danger_model: DangerModel | None
     language_words: Mapping[str, frozenset[str]]
     tips: tuple[str, ...]
     guidelines: tuple[str, ...]
@@ -479,6 +481,24 @@ def _load_danger(root: Path, languages: tuple[str, ...], out: _Collector) -> Lex
     )
 
 
+def _load_danger_model(root: Path, out: _Collector) -> DangerModel | None:
+    """``danger/model.json`` if there is one (a knowledge base without it relies on the
+    concepts alone)."""
+    path = root / "danger" / "model.json"
+    if not path.is_file():
+        return None
+    try:
+        model = DangerModel.load(path)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        out.add("danger/model.json", f"cannot be read: {exc}")
+        return None
+    for tier in ("crisis", "emergency", "poison"):
+        if not 0 < model.thresholds.get(tier, 0) <= 1:
+            out.add("danger/model.json", "must give a threshold between 0 and 1",
+                    field_=f"thresholds.{tier}")
+    return model
+
+
 def _load_language_words(root: Path, out: _Collector) -> dict[str, frozenset[str]]:
     data = _read_yaml(root / "language_id.yml", root, out) or {}
     words = data.get("words") or {}
@@ -702,6 +722,7 @@ def load_knowledge_base(directory: Path | str | None = None) -> KnowledgeBase:
     safety = _load_safety(root, out)
     danger = _load_danger(root, LANGUAGES, out)
     language_words = _load_language_words(root, out)
+    danger_model = _load_danger_model(root, out)
     before = len(out.problems)
     intents = _load_intents(root, out)
     intents_read = not any(p.file.startswith("intents") and "valid YAML" in p.message
@@ -726,7 +747,7 @@ def load_knowledge_base(directory: Path | str | None = None) -> KnowledgeBase:
         intents=MappingProxyType(intents), sources=MappingProxyType(sources),
         synonyms=MappingProxyType(synonyms), stopwords=stopwords, disclaimer=disclaimer,
         messages=MappingProxyType(messages), matching=matching, safety=safety, danger=danger,
-        language_words=MappingProxyType(language_words),
+        language_words=MappingProxyType(language_words), danger_model=danger_model,
         tips=menus["tips"], guidelines=menus["guidelines"], about=menus["about"],
         gabapentin=menus["gabapentin"],
         directory=root, normalizer=normalizer,

@@ -21,6 +21,7 @@ from functools import cached_property
 from typing import Literal
 
 from bot.core.danger import Findings
+from bot.core.danger_model import DangerModel, Scores
 from bot.core.kb import SafetyRules
 from bot.core.normalize import Normalized
 
@@ -35,6 +36,7 @@ BOTH_MEDICINES = frozenset({"gabapentin_stopping", SIDE_EFFECTS, "consult_provid
                             "gabapentin_enacarbil"})
 
 MANY_SYMPTOMS = 3
+
 _GABAPENTIN = re.compile(r"\b(gabapentin|enacarbil)\b")
 
 Verdict = Literal["urgent", "route", "narrow", "weak", "none"]
@@ -62,6 +64,12 @@ class Message:
     normalized: Normalized
     findings: Findings
     rules: SafetyRules
+    text: str = ""
+    model: DangerModel | None = None
+
+    @cached_property
+    def scores(self) -> Scores | None:
+        return self.model.scores(self.text) if self.model is not None else None
 
     @property
     def plain(self) -> str:
@@ -189,6 +197,36 @@ def _urgent(tier: Tier) -> Callable[[Message], SafetyCheck]:
     return outcome
 
 
+def _learned(tier: Tier) -> Callable[[Message], bool]:
+    """The danger model's second opinion, for what the concepts did not recognise: its best
+    class is ``tier`` and clears the threshold chosen on held-out training folds, and the
+    concepts did not judge the danger words asked about, imagined or past."""
+    def test(m: Message) -> bool:
+        # The gate first: it is cheap, and most messages never need the model's scores.
+        if m.model is None or not model_may_speak(m, tier) or m.scores is None:
+            return False
+        best, value = m.scores.best
+        return best == tier and value >= m.model.thresholds[tier]
+    return test
+
+
+def model_may_speak(m: Message, tier: str) -> bool:
+    """Whether the danger model may raise ``tier`` for this message at all (the same gate
+    is used when its thresholds are chosen, scripts/train_danger_model.py)."""
+    if _about_a_risk(m):
+        return False
+    # The model weighs many small cues; it speaks only where the concepts saw at least one
+    # sign of the same kind: a goodbye, despair, a means or someone unreachable for a
+    # crisis; two symptoms, or one with a sedating mix, for an emergency; a medicine and
+    # someone who swallowed it for poison. Venting about the legs never raises an alarm.
+    f = m.findings
+    if tier == "crisis":
+        return any(f.live(c) for c in ("farewell", "despair", "means", "unreachable"))
+    if tier == "emergency":
+        return f.count("symptom") >= 2 or (f.live("symptom") and f.live("depressant"))
+    return f.live("medicine") and f.live("ingest")
+
+
 def _about_a_risk(m: Message) -> bool:
     """A danger word that was asked about, imagined or in the past, not happening now."""
     f = m.findings
@@ -287,6 +325,10 @@ RULES: tuple[Rule, ...] = (
     Rule("crisis", _wants_to_die, _crisis),
     Rule("emergency", _in_danger_now, _urgent("emergency")),
     Rule("poison", _too_much, _urgent("poison")),
+    # What the concepts missed, the learned model may still see ("tonight's the night").
+    Rule("crisis_learned", _learned("crisis"), _crisis),
+    Rule("emergency_learned", _learned("emergency"), _urgent("emergency")),
+    Rule("poison_learned", _learned("poison"), _urgent("poison")),
     # A danger word asked about ("can you die from it", "what if my dog ate one"): the
     # side-effects family answers, with a line on what to call if it is happening now.
     # Never small talk or "no topic word".
@@ -313,9 +355,10 @@ RULES: tuple[Rule, ...] = (
 )
 
 
-def check(normalized: Normalized, findings: Findings, rules: SafetyRules) -> SafetyCheck:
+def check(normalized: Normalized, findings: Findings, rules: SafetyRules, text: str = "",
+          model: DangerModel | None = None) -> SafetyCheck:
     """The outcome of the first rule that applies; otherwise the matcher decides freely."""
-    message = Message(normalized, findings, rules)
+    message = Message(normalized, findings, rules, text, model)
     for rule in RULES:
         if rule.test(message):
             return rule.outcome(message)
