@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Literal
 
@@ -326,9 +326,12 @@ RULES: tuple[Rule, ...] = (
     Rule("emergency", _in_danger_now, _urgent("emergency")),
     Rule("poison", _too_much, _urgent("poison")),
     # What the concepts missed, the learned model may still see ("tonight's the night").
-    Rule("crisis_learned", _learned("crisis"), _crisis),
-    Rule("emergency_learned", _learned("emergency"), _urgent("emergency")),
-    Rule("poison_learned", _learned("poison"), _urgent("poison")),
+    Rule("crisis_learned", _learned("crisis"),
+         lambda m: replace(_crisis(m), rule="danger:crisis:learned")),
+    Rule("emergency_learned", _learned("emergency"),
+         lambda m: replace(_urgent("emergency")(m), rule="danger:emergency:learned")),
+    Rule("poison_learned", _learned("poison"),
+         lambda m: replace(_urgent("poison")(m), rule="danger:poison:learned")),
     # A danger word asked about ("can you die from it", "what if my dog ate one"): the
     # side-effects family answers, with a line on what to call if it is happening now.
     # Never small talk or "no topic word".
