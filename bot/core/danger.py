@@ -51,8 +51,10 @@ up", "is it ok to take an extra one")."""
 WARNING_WINDOW = 6
 """Words before a crisis word that may show it is the medicine's warning being asked about
 ("the leaflet says it can cause suicidal thoughts")."""
-NOT_ASKABLE = frozenset({"crisis", "farewell", "despair", "means"})
+NOT_ASKABLE = frozenset({"crisis", "lethal", "farewell", "despair", "means"})
 """"I want to die" is never a question about dying, however it is framed."""
+SHORT_CLAUSE = 5
+"""A clause this short right after a concept can still date it ("..., years ago")."""
 CLAUSE = " ; "
 """Joins a sentence's comma-separated clauses: no bounded word gap in a pattern crosses it."""
 LONG_WORD = 10
@@ -86,6 +88,7 @@ class Lexicon:
     now: re.Pattern[str]
     resolved: re.Pattern[str]
     reported: re.Pattern[str]
+    joking: re.Pattern[str]
     false_negation: Mapping[str, frozenset[str]]  # language -> words that do not negate
     false_friends: Mapping[str, frozenset[str]]  # language -> other languages' danger words
     idioms: tuple[re.Pattern[str], ...]
@@ -115,12 +118,14 @@ class Findings:
         return any(h.concept == concept for h in self.hits)
 
     def in_one_sentence(self, *concepts: str, live_only: bool = True) -> bool:
-        """All of ``concepts`` in the same sentence ("my son ate two of my pills")."""
+        """All of ``concepts`` in one sentence or two neighbouring ones ("Toddler found a
+        pill under the couch. Can't tell if he swallowed any.")."""
         by_sentence: dict[int, set[str]] = {}
         for h in self.hits:
             if h.live or not live_only:
                 by_sentence.setdefault(h.sentence, set()).add(h.concept)
-        return any(set(concepts) <= found for found in by_sentence.values())
+        return any(set(concepts) <= found | by_sentence.get(n + 1, set())
+                   for n, found in by_sentence.items())
 
     def count(self, concept: str) -> int:
         """How many different live findings of ``concept`` ("letters to my kids" and "thank
@@ -170,6 +175,7 @@ class _Sentence:
     now: bool
     past: tuple[bool, ...]  # per clause: a past time said in it or an earlier clause
     resolved: bool  # "vet said no harm done"
+    joking: bool  # "I'll jump off a bridge haha", unless "not even joking"
 
     @property
     def text(self) -> str:
@@ -238,14 +244,22 @@ class Detector:
             whole = CLAUSE.join(clauses)
             now = bool(lex.now.search(whole))
             present = now or bool(lex.present.search(whole) or lex.reported.search(whole))
+            said = [lex.history.search(clause) for clause in clauses]
             past: list[bool] = []
-            for clause in clauses:
-                past.append(bool(past and past[-1]) or bool(lex.history.search(clause)))
+            for k in range(len(clauses)):
+                # a past time in this clause or an earlier one, or a clause right after that
+                # is only a time ("I once took double by mistake, couple of months ago"; not
+                # "..., started gabapentin last month")
+                following = said[k + 1] if k + 1 < len(clauses) else None
+                after = following is not None and following.start() == 0 and len(
+                    clauses[k + 1].split()) <= SHORT_CLAUSE
+                past.append(bool(past and past[-1]) or bool(said[k]) or after)
             result.append(_Sentence(
                 clauses=clauses, hypothetical=bool(lex.hypothetical.search(whole)),
                 asked=bool(lex.question.search(whole) or (n < len(ends) and ends[n]))
                 and not present,
-                now=now, past=tuple(past), resolved=bool(lex.resolved.search(whole))))
+                now=now, past=tuple(past), resolved=bool(lex.resolved.search(whole)),
+                joking=bool(lex.joking.search(whole)) and not now))
         return result
 
     def _without_idioms(self, plain: str) -> str:
@@ -264,7 +278,10 @@ class Detector:
         """
         lex = self._lexicon
         clause = min(text[:start].count(CLAUSE), len(sentence.past) - 1)
-        past = sentence.resolved or (not sentence.now and sentence.past[clause])
+        past = sentence.resolved or sentence.joking or (
+            not sentence.now and sentence.past[clause])
+        if concept == "lethal":
+            return not past  # a hedge ("hypothetically", "asking for a friend") changes nothing
         if concept in NOT_ASKABLE:
             # Wanting to die is never a question, but may be the medicine's warning asked
             # about, imagined before it was said ("what if I feel suicidal"), or the past.
@@ -276,7 +293,12 @@ class Detector:
 
     def _negated(self, text: str, start: int, lang: str) -> bool:
         """A negation in the few words before, with no new clause in between: "not
-        suicidal" is denied, "if it doesnt work he's going to end it" is not."""
+        suicidal" is denied, "if it doesnt work he's going to end it" is not. A concept that
+        is itself said with a negation ("non sa dove si trova", "can't breathe") is not
+        undone by another one before it."""
+        first = text[start:].split(" ", 1)[0]
+        if self._lexicon.negation.fullmatch(first):
+            return False
         before = text[:start].split()[-NEGATION_WINDOW:]
         not_here = self._lexicon.false_negation.get(lang, frozenset())
         for word in reversed(before):

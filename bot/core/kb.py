@@ -384,11 +384,11 @@ def _load_safety(root: Path, out: _Collector) -> SafetyRules:
     )
 
 
-DANGER_CONCEPTS = ("crisis", "farewell", "despair", "unreachable", "means", "severe", "event",
-                   "young", "ingest", "medicine", "mistake", "symptom", "depressant", "skin",
-                   "fever", "other_person", "self_person")
+DANGER_CONCEPTS = ("crisis", "lethal", "farewell", "despair", "unreachable", "means",
+                   "severe", "event", "young", "ingest", "medicine", "mistake", "symptom",
+                   "depressant", "skin", "fever", "other_person", "self_person")
 DANGER_MARKERS = ("negation", "subject", "asking", "warning", "question", "hypothetical",
-                  "history", "resolved", "present", "now", "reported")
+                  "history", "resolved", "present", "now", "reported", "joking")
 DANGER_REPLIES = ("crisis", "crisis_other", "emergency", "poison", "risk_line_emergency",
                   "risk_line_crisis")
 
@@ -472,6 +472,7 @@ def _load_danger(root: Path, languages: tuple[str, ...], out: _Collector) -> Lex
         now=joined(markers["now"], words=False),
         resolved=joined(markers["resolved"], words=False),
         reported=joined(markers["reported"], words=False),
+        joking=joined(markers["joking"], words=False),
         false_negation=MappingProxyType(false_negation),
         false_friends=MappingProxyType(false_friends),
         idioms=tuple(re.compile(rf"\b(?:{p})\b") for p in idioms),

@@ -149,7 +149,7 @@ def _wants_to_die(m: Message) -> bool:
     who no longer answers; despair together with a way to do it or too much taken."""
     f = m.findings
     farewell, despair = f.live("farewell"), f.live("despair")
-    return (f.live("crisis")
+    return (f.live("crisis") or f.live("lethal")
             # two goodbyes, or two signs of despair, in one message
             or f.count("farewell") >= 2 or f.count("despair") >= 2
             or (farewell and (despair or f.live("unreachable") or f.live("means")
@@ -176,7 +176,8 @@ def _someone_else(m: Message) -> bool:
     """Whose life is at risk, read around the words that said so: "my son said he wants to
     die" is about someone else; "my wife says I'm a burden" is not."""
     f = m.findings
-    crisis = f.spans("crisis") + f.spans("farewell") + f.spans("despair")
+    crisis = (f.spans("crisis") + f.spans("lethal") + f.spans("farewell")
+              + f.spans("despair"))
     sentences = {h.sentence for h in crisis}
     others = [h for h in f.hits if h.concept == "other_person" and h.sentence in sentences]
     selves = [h for h in f.hits if h.concept == "self_person" and h.sentence in sentences]
@@ -230,7 +231,7 @@ def model_may_speak(m: Message, tier: str) -> bool:
 def _about_a_risk(m: Message) -> bool:
     """A danger word that was asked about, imagined or in the past, not happening now."""
     f = m.findings
-    return (any(f.seen(c) for c in ("crisis", "severe", "event"))
+    return (any(f.seen(c) for c in ("crisis", "lethal", "severe", "event"))
             or f.in_one_sentence("young", "ingest", "medicine", live_only=False)
             or f.in_one_sentence("mistake", "ingest", "medicine", live_only=False))
 
