@@ -78,7 +78,7 @@ class Lexicon:
 
     concepts: Mapping[str, tuple[re.Pattern[str], ...]]  # one compiled pattern per entry
     negation: re.Pattern[str]
-    subject: re.Pattern[str]
+    subject: Mapping[str, re.Pattern[str]]  # language -> words that start a new clause
     asking: re.Pattern[str]
     warning: re.Pattern[str]
     question: re.Pattern[str]
@@ -103,6 +103,7 @@ class Hit:
     sentence: int
     span: str
     live: bool  # False: asked about, imagined or in the past
+    denied: bool = False  # "not suicidal", "no trouble breathing": said, then denied
 
 
 @dataclass(frozen=True)
@@ -115,14 +116,17 @@ class Findings:
         return any(h.live and h.concept == concept for h in self.hits)
 
     def seen(self, concept: str) -> bool:
-        return any(h.concept == concept for h in self.hits)
+        return any(h.concept == concept and not h.denied for h in self.hits)
+
+    def denied(self, *concepts: str) -> bool:
+        return any(h.denied and h.concept in concepts for h in self.hits)
 
     def in_one_sentence(self, *concepts: str, live_only: bool = True) -> bool:
         """All of ``concepts`` in one sentence or two neighbouring ones ("Toddler found a
         pill under the couch. Can't tell if he swallowed any.")."""
         by_sentence: dict[int, set[str]] = {}
         for h in self.hits:
-            if h.live or not live_only:
+            if h.live or (not live_only and not h.denied):
                 by_sentence.setdefault(h.sentence, set()).add(h.concept)
         return any(set(concepts) <= found | by_sentence.get(n + 1, set())
                    for n, found in by_sentence.items())
@@ -219,10 +223,12 @@ class Detector:
                 for concept, pattern in self._concepts.candidates(variant):
                     for match in pattern.finditer(variant):
                         key = (concept, match.group(0))
-                        if match.group(0) in friends or key in seen or self._negated(
-                                variant, match.start(), lang):
+                        if match.group(0) in friends or key in seen:
                             continue
                         seen.add(key)
+                        if self._negated(variant, match.start(), lang):
+                            hits.append(Hit(concept, index, match.group(0), False, True))
+                            continue
                         live = self._live(concept, variant, match.start(), sentence)
                         hits.append(Hit(concept, index, match.group(0), live))
         return Findings(tuple(hits), tuple(corrections), tuple(sentences))
@@ -301,12 +307,14 @@ class Detector:
             return False
         before = text[:start].split()[-NEGATION_WINDOW:]
         not_here = self._lexicon.false_negation.get(lang, frozenset())
+        # Spanish "he" is "I have", not a new subject: only the message's language says.
+        starts_clause = self._lexicon.subject.get(lang) or self._lexicon.subject["en"]
         for word in reversed(before):
             if word == CLAUSE.strip():
                 return False
             if word not in not_here and self._lexicon.negation.fullmatch(word):
                 return True
-            if self._lexicon.subject.fullmatch(word):
+            if starts_clause.fullmatch(word):
                 return False
         return False
 

@@ -28,6 +28,9 @@ from pathlib import Path
 from bot.core.normalize import MAX_INPUT_CHARS, to_plain
 
 CLASSES = ("none", "crisis", "emergency", "poison")
+CERTAIN = 0.9999
+"""A score at which the model may raise an alarm without any concept agreeing (the rule
+table still lets questions about risks, the past and denials through)."""
 STEM = 5
 """Letters kept as a word's stem feature: "suicidal" and "suicide" share "suici"."""
 _ELISION = re.compile(r"\b([cdjlmnst]|qu)['\u2019](?=[aeiouyhàâéèêëîïôûœ])", re.IGNORECASE)
@@ -68,6 +71,7 @@ class DangerModel:
         self._weights = weights
         self._bias = bias
         self.thresholds = dict(thresholds)
+        self.certain = float(self.thresholds.get("certain", CERTAIN))
 
     @classmethod
     def load(cls, path: Path) -> DangerModel:

@@ -404,6 +404,7 @@ def _load_danger(root: Path, languages: tuple[str, ...], out: _Collector) -> Lex
     replies: dict[str, dict[str, DangerText]] = {}
     false_negation: dict[str, frozenset[str]] = {}
     false_friends: dict[str, frozenset[str]] = {}
+    subjects: dict[str, str] = {}
     folder = root / "danger"
     present = [lang for lang in languages if (folder / f"{lang}.yml").is_file()]
     if "en" not in present:
@@ -436,6 +437,8 @@ def _load_danger(root: Path, languages: tuple[str, ...], out: _Collector) -> Lex
                 out.add(file, "is required", field_=f"markers.{name}")
             elif _compile(marker, file, f"markers.{name}", out):
                 markers[name].append(str(marker))
+        if isinstance(found_markers, dict) and found_markers.get("subject"):
+            subjects[lang] = str(found_markers["subject"])
         raw_false = found_markers.get("false_negation") if isinstance(found_markers, dict) else ""
         false_negation[lang] = frozenset(str(raw_false or "").split("|")) - {""}
         raw_friends = (found_markers.get("false_friends")
@@ -462,7 +465,8 @@ def _load_danger(root: Path, languages: tuple[str, ...], out: _Collector) -> Lex
         concepts=MappingProxyType({name: tuple(re.compile(rf"\b(?:{p})\b") for p in ps)
                                    for name, ps in concepts.items()}),
         negation=joined(markers["negation"], words=False),
-        subject=joined(markers["subject"], words=False),
+        subject=MappingProxyType({lang: joined([pattern], words=False)
+                                  for lang, pattern in subjects.items()}),
         asking=joined(markers["asking"]),
         warning=joined(markers["warning"]),
         question=joined(markers["question"], words=False),

@@ -36,6 +36,8 @@ BOTH_MEDICINES = frozenset({"gabapentin_stopping", SIDE_EFFECTS, "consult_provid
                             "gabapentin_enacarbil"})
 
 MANY_SYMPTOMS = 3
+DENIABLE = ("crisis", "lethal", "farewell", "despair", "severe", "event", "symptom",
+            "ingest")
 
 _GABAPENTIN = re.compile(r"\b(gabapentin|enacarbil)\b")
 
@@ -155,7 +157,9 @@ def _wants_to_die(m: Message) -> bool:
             or (farewell and (despair or f.live("unreachable") or f.live("means")
                               or f.seen("event") or (f.seen("depressant") and f.seen("medicine"))))
             or (despair and (f.live("means") or f.seen("event") or f.seen("severe")))
-            or (despair and f.live("unreachable") and f.seen("medicine")))
+            or (despair and f.live("unreachable") and f.seen("medicine"))
+            # wishes to die once said as a joke or a threat, and now they cannot be reached
+            or (f.seen("crisis") and f.live("unreachable")))
 
 
 def _in_danger_now(m: Message) -> bool:
@@ -203,11 +207,17 @@ def _learned(tier: Tier) -> Callable[[Message], bool]:
     class is ``tier`` and clears the threshold chosen on held-out training folds, and the
     concepts did not judge the danger words asked about, imagined or past."""
     def test(m: Message) -> bool:
-        # The gate first: it is cheap, and most messages never need the model's scores.
-        if m.model is None or not model_may_speak(m, tier) or m.scores is None:
+        if m.model is None or _about_a_risk(m) or m.scores is None:
+            return False
+        if m.findings.denied(*DENIABLE):
+            # "no thoughts of hurting myself, but...": the person said what it is not.
             return False
         best, value = m.scores.best
-        return best == tier and value >= m.model.thresholds[tier]
+        if best != tier or value < m.model.thresholds[tier]:
+            return False
+        # Near-certain on its own, or sure enough where the concepts saw a sign of the
+        # same kind.
+        return value >= m.model.certain or model_may_speak(m, tier)
     return test
 
 
