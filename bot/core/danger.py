@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from re import _constants, _parser  # type: ignore[attr-defined]
 from typing import Any
 
@@ -51,6 +52,9 @@ up", "is it ok to take an extra one")."""
 WARNING_WINDOW = 6
 """Words before a crisis word that may show it is the medicine's warning being asked about
 ("the leaflet says it can cause suicidal thoughts")."""
+CONTEXT = frozenset({"other_person", "self_person", "medicine", "young"})
+"""Who and what a sentence is about: never asked about or denied themselves (the event or
+state beside them is)."""
 NOT_ASKABLE = frozenset({"crisis", "lethal", "farewell", "despair", "means"})
 """"I want to die" is never a question about dying, however it is framed."""
 SHORT_CLAUSE = 5
@@ -169,21 +173,54 @@ class _Index:
         return [self.patterns[i] for i in sorted(chosen)]
 
 
-@dataclass(frozen=True)
 class _Sentence:
-    """A sentence's clauses and what its markers say, read once for all its concepts."""
+    """A sentence's clauses; what its markers say is read only when a concept in it needs
+    it (most sentences have none), then kept for its other concepts."""
 
-    clauses: tuple[str, ...]
-    hypothetical: bool  # "what if my dog ate one"
-    asked: bool  # a question about a risk, not overridden by "now" or a reported event
-    now: bool
-    past: tuple[bool, ...]  # per clause: a past time said in it or an earlier clause
-    resolved: bool  # "vet said no harm done"
-    joking: bool  # "I'll jump off a bridge haha", unless "not even joking"
+    def __init__(self, clauses: tuple[str, ...], ends_with_question: bool,
+                 lexicon: Lexicon) -> None:
+        self.clauses = clauses
+        self.text = CLAUSE.join(clauses)
+        self._question_mark = ends_with_question
+        self._lex = lexicon
 
-    @property
-    def text(self) -> str:
-        return CLAUSE.join(self.clauses)
+    @cached_property
+    def now(self) -> bool:
+        return bool(self._lex.now.search(self.text))
+
+    @cached_property
+    def hypothetical(self) -> bool:  # "what if my dog ate one"
+        return bool(self._lex.hypothetical.search(self.text))
+
+    @cached_property
+    def asked(self) -> bool:
+        """A question about a risk, not overridden by "now" or a reported event."""
+        lex = self._lex
+        present = self.now or bool(lex.present.search(self.text)
+                                   or lex.reported.search(self.text))
+        return bool(lex.question.search(self.text) or self._question_mark) and not present
+
+    @cached_property
+    def resolved(self) -> bool:  # "vet said no harm done"
+        return bool(self._lex.resolved.search(self.text))
+
+    @cached_property
+    def joking(self) -> bool:  # "I'll jump off a bridge haha", unless "not even joking"
+        return bool(self._lex.joking.search(self.text)) and not self.now
+
+    @cached_property
+    def past(self) -> tuple[bool, ...]:
+        """Per clause: a past time said in it or an earlier clause, or in a clause right
+        after that is only a time ("I once took double by mistake, couple of months ago";
+        not "..., started gabapentin last month")."""
+        said = [self._lex.history.search(clause) for clause in self.clauses]
+        past: list[bool] = []
+        for k in range(len(self.clauses)):
+            following = said[k + 1] if k + 1 < len(self.clauses) else None
+            after = following is not None and following.start() == 0 and len(
+                self.clauses[k + 1].split()) <= SHORT_CLAUSE
+            past.append(bool(past and past[-1]) or bool(said[k]) or after)
+        return tuple(past)
 
 
 class Detector:
@@ -229,7 +266,8 @@ class Detector:
                         if self._negated(variant, match.start(), lang):
                             hits.append(Hit(concept, index, match.group(0), False, True))
                             continue
-                        live = self._live(concept, variant, match.start(), sentence)
+                        live = concept in CONTEXT or self._live(
+                            concept, variant, match.start(), sentence)
                         hits.append(Hit(concept, index, match.group(0), live))
         return Findings(tuple(hits), tuple(corrections), tuple(sentences))
 
@@ -240,32 +278,12 @@ class Detector:
         # A sentence that ends with "?" asks; unless it also says "now", what it names is
         # asked about, not happening.
         ends = ["?" in m.group(0) for m in _SENTENCE_END.finditer(raw)]
-        lex = self._lexicon
         result: list[_Sentence] = []
         for n, part in enumerate(_SENTENCE_END.split(raw)):
             clauses = tuple(c for c in (self._without_idioms(to_plain(piece))
                                         for piece in part.split(",")) if c)
-            if not clauses:
-                continue
-            whole = CLAUSE.join(clauses)
-            now = bool(lex.now.search(whole))
-            present = now or bool(lex.present.search(whole) or lex.reported.search(whole))
-            said = [lex.history.search(clause) for clause in clauses]
-            past: list[bool] = []
-            for k in range(len(clauses)):
-                # a past time in this clause or an earlier one, or a clause right after that
-                # is only a time ("I once took double by mistake, couple of months ago"; not
-                # "..., started gabapentin last month")
-                following = said[k + 1] if k + 1 < len(clauses) else None
-                after = following is not None and following.start() == 0 and len(
-                    clauses[k + 1].split()) <= SHORT_CLAUSE
-                past.append(bool(past and past[-1]) or bool(said[k]) or after)
-            result.append(_Sentence(
-                clauses=clauses, hypothetical=bool(lex.hypothetical.search(whole)),
-                asked=bool(lex.question.search(whole) or (n < len(ends) and ends[n]))
-                and not present,
-                now=now, past=tuple(past), resolved=bool(lex.resolved.search(whole)),
-                joking=bool(lex.joking.search(whole)) and not now))
+            if clauses:
+                result.append(_Sentence(clauses, n < len(ends) and ends[n], self._lexicon))
         return result
 
     def _without_idioms(self, plain: str) -> str:
