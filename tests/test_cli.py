@@ -463,3 +463,26 @@ def test_chat_about_rls_menu_starts_the_check(kb: KnowledgeBase) -> None:
     code, out, _ = run("chat", stdin="5\n1\nquit\n")  # main menu: About RLS -> self-check
     assert code == 0
     assert "(Question 1 of 5)" in out
+
+
+@pytest.mark.parametrize(("message", "lang", "key"), [
+    ("im going to take all my pills tonight, nobody would even notice", "en", "crisis"),
+    ("my dad is going blue and wont wake up", "en", "emergency"),
+    ("my dog just ate two of my gabapentin", "en", "poison"),
+    ("ya no aguanto más, me quiero morir", "es", "crisis"),
+    ("meine Mutter atmet kaum und ist nicht ansprechbar", "de", "emergency"),
+])
+def test_chat_danger_reply_comes_first_and_alone(kb: KnowledgeBase, message: str, lang: str,
+                                                 key: str) -> None:
+    """In the terminal too: the tier's text in the person's language, its sources, and no
+    numbered choices or treatment footer competing with it."""
+    code, out, _ = run("chat", stdin=f"{message}\nq\n")
+    assert code == 0
+    expected = kb.danger.replies[lang][key]
+    first_line = expected.text.split("\n")[0]
+    assert flat(first_line) in flat(out)
+    reply = flat(out).split(flat(first_line))[1].split("> ")[0]
+    assert "[1]" not in reply
+    assert flat(kb.disclaimer) not in reply
+    for source in expected.sources:
+        assert kb.sources[source].url in reply

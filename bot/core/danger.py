@@ -28,7 +28,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
+from re import _constants, _parser  # type: ignore[attr-defined]
+from typing import Any
 
+import ahocorasick
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
@@ -48,10 +52,18 @@ up", "is it ok to take an extra one")."""
 WARNING_WINDOW = 6
 """Words before a crisis word that may show it is the medicine's warning being asked about
 ("the leaflet says it can cause suicidal thoughts")."""
-NOT_ASKABLE = frozenset({"crisis", "farewell", "despair", "means"})
+CONTEXT = frozenset({"other_person", "self_person", "medicine", "young"})
+"""Who and what a sentence is about: never asked about or denied themselves (the event or
+state beside them is)."""
+NOT_ASKABLE = frozenset({"crisis", "lethal", "farewell", "despair", "means"})
 """"I want to die" is never a question about dying, however it is framed."""
+SHORT_CLAUSE = 5
+"""A clause this short right after a concept can still date it ("..., years ago")."""
 CLAUSE = " ; "
 """Joins a sentence's comma-separated clauses: no bounded word gap in a pattern crosses it."""
+LONG_WORD = 10
+"""Words this long may be two slips away from a keyword ("umzubrngen"); shorter ones one
+("sucide"), so that "checking" never becomes "choking"."""
 MIN_CORRECTED_LENGTH = 3
 """A three-letter word is corrected only into a longer keyword ("kil" -> "kill")."""
 
@@ -68,9 +80,9 @@ class DangerText:
 class Lexicon:
     """Every language's vocabulary compiled together; built once by the loader."""
 
-    concepts: Mapping[str, re.Pattern[str]]
+    concepts: Mapping[str, tuple[re.Pattern[str], ...]]  # one compiled pattern per entry
     negation: re.Pattern[str]
-    subject: re.Pattern[str]
+    subject: Mapping[str, re.Pattern[str]]  # language -> words that start a new clause
     asking: re.Pattern[str]
     warning: re.Pattern[str]
     question: re.Pattern[str]
@@ -80,8 +92,10 @@ class Lexicon:
     now: re.Pattern[str]
     resolved: re.Pattern[str]
     reported: re.Pattern[str]
+    joking: re.Pattern[str]
     false_negation: Mapping[str, frozenset[str]]  # language -> words that do not negate
-    idioms: re.Pattern[str]
+    false_friends: Mapping[str, frozenset[str]]  # language -> other languages' danger words
+    idioms: tuple[re.Pattern[str], ...]
     keywords: tuple[str, ...]
     known_words: frozenset[str]
     replies: Mapping[str, Mapping[str, DangerText]]  # language -> key -> text
@@ -93,6 +107,7 @@ class Hit:
     sentence: int
     span: str
     live: bool  # False: asked about, imagined or in the past
+    denied: bool = False  # "not suicidal", "no trouble breathing": said, then denied
 
 
 @dataclass(frozen=True)
@@ -105,18 +120,107 @@ class Findings:
         return any(h.live and h.concept == concept for h in self.hits)
 
     def seen(self, concept: str) -> bool:
-        return any(h.concept == concept for h in self.hits)
+        return any(h.concept == concept and not h.denied for h in self.hits)
+
+    def denied(self, *concepts: str) -> bool:
+        return any(h.denied and h.concept in concepts for h in self.hits)
 
     def in_one_sentence(self, *concepts: str, live_only: bool = True) -> bool:
-        """All of ``concepts`` in the same sentence ("my son ate two of my pills")."""
+        """All of ``concepts`` in one sentence or two neighbouring ones ("Toddler found a
+        pill under the couch. Can't tell if he swallowed any.")."""
         by_sentence: dict[int, set[str]] = {}
         for h in self.hits:
-            if h.live or not live_only:
+            if h.live or (not live_only and not h.denied):
                 by_sentence.setdefault(h.sentence, set()).add(h.concept)
-        return any(set(concepts) <= found for found in by_sentence.values())
+        return any(set(concepts) <= found | by_sentence.get(n + 1, set())
+                   for n, found in by_sentence.items())
+
+    def count(self, concept: str) -> int:
+        """How many different live findings of ``concept`` ("letters to my kids" and "thank
+        you for everything" are two goodbyes)."""
+        return len({h.span for h in self.hits if h.live and h.concept == concept})
 
     def spans(self, concept: str) -> tuple[Hit, ...]:
         return tuple(h for h in self.hits if h.concept == concept)
+
+
+class _Index:
+    """Patterns found through their anchors: one Aho-Corasick pass over a text names the
+    patterns worth trying there (the others cannot match, lacking every anchor)."""
+
+    def __init__(self, patterns: Iterable[tuple[str, re.Pattern[str]]]) -> None:
+        self.patterns = list(patterns)
+        self._always: list[int] = []
+        self._automaton = ahocorasick.Automaton()
+        by_anchor: dict[str, list[int]] = {}
+        for index, (_name, pattern) in enumerate(self.patterns):
+            found = anchors(pattern.pattern)
+            if found is None:
+                self._always.append(index)
+            for anchor in found or ():
+                by_anchor.setdefault(anchor, []).append(index)
+        for anchor, indexes in by_anchor.items():
+            self._automaton.add_word(anchor, tuple(indexes))
+        self._indexed = bool(by_anchor)
+        if self._indexed:
+            self._automaton.make_automaton()
+
+    def candidates(self, text: str) -> list[tuple[str, re.Pattern[str]]]:
+        chosen = set(self._always)
+        if self._indexed:
+            for _end, indexes in self._automaton.iter(text):
+                chosen.update(indexes)
+        return [self.patterns[i] for i in sorted(chosen)]
+
+
+class _Sentence:
+    """A sentence's clauses; what its markers say is read only when a concept in it needs
+    it (most sentences have none), then kept for its other concepts."""
+
+    def __init__(self, clauses: tuple[str, ...], ends_with_question: bool,
+                 lexicon: Lexicon) -> None:
+        self.clauses = clauses
+        self.text = CLAUSE.join(clauses)
+        self._question_mark = ends_with_question
+        self._lex = lexicon
+
+    @cached_property
+    def now(self) -> bool:
+        return bool(self._lex.now.search(self.text))
+
+    @cached_property
+    def hypothetical(self) -> bool:  # "what if my dog ate one"
+        return bool(self._lex.hypothetical.search(self.text))
+
+    @cached_property
+    def asked(self) -> bool:
+        """A question about a risk, not overridden by "now" or a reported event."""
+        lex = self._lex
+        present = self.now or bool(lex.present.search(self.text)
+                                   or lex.reported.search(self.text))
+        return bool(lex.question.search(self.text) or self._question_mark) and not present
+
+    @cached_property
+    def resolved(self) -> bool:  # "vet said no harm done"
+        return bool(self._lex.resolved.search(self.text))
+
+    @cached_property
+    def joking(self) -> bool:  # "I'll jump off a bridge haha", unless "not even joking"
+        return bool(self._lex.joking.search(self.text)) and not self.now
+
+    @cached_property
+    def past(self) -> tuple[bool, ...]:
+        """Per clause: a past time said in it or an earlier clause, or in a clause right
+        after that is only a time ("I once took double by mistake, couple of months ago";
+        not "..., started gabapentin last month")."""
+        said = [self._lex.history.search(clause) for clause in self.clauses]
+        past: list[bool] = []
+        for k in range(len(self.clauses)):
+            following = said[k + 1] if k + 1 < len(self.clauses) else None
+            after = following is not None and following.start() == 0 and len(
+                self.clauses[k + 1].split()) <= SHORT_CLAUSE
+            past.append(bool(past and past[-1]) or bool(said[k]) or after)
+        return tuple(past)
 
 
 class Detector:
@@ -126,6 +230,14 @@ class Detector:
         self._lexicon = lexicon
         self._known = lexicon.known_words | frozenset(vocabulary)
         self._keywords = lexicon.keywords
+        # Hundreds of patterns tried one after another at every word would cost milliseconds.
+        # Each pattern instead names the literal text any match of it must contain (its
+        # anchors, read from the pattern itself); one Aho-Corasick pass over the sentence
+        # finds which anchors occur, and only their patterns are tried.
+        self._concepts = _Index((concept, pattern)
+                                for concept, patterns in lexicon.concepts.items()
+                                for pattern in patterns)
+        self._idioms = _Index(("idiom", pattern) for pattern in lexicon.idioms)
 
     @property
     def lexicon(self) -> Lexicon:
@@ -137,40 +249,49 @@ class Detector:
         hits: list[Hit] = []
         corrections: list[str] = []
         sentences: list[str] = []
-        for index, (clauses, asks) in enumerate(self._sentences(text)):
-            plain = CLAUSE.join(clauses)
+        friends = self._lexicon.false_friends.get(lang, frozenset())
+        for index, sentence in enumerate(self._sentences(text)):
+            plain = sentence.text
             sentences.append(plain)
             corrected, fixed = self._correct(plain)
             corrections.extend(fixed)
             seen: set[tuple[str, str]] = set()
             for variant in (plain, corrected) if corrected != plain else (plain,):
-                for concept, pattern in self._lexicon.concepts.items():
+                for concept, pattern in self._concepts.candidates(variant):
                     for match in pattern.finditer(variant):
                         key = (concept, match.group(0))
-                        if key in seen or self._negated(variant, match.start(), lang):
+                        if match.group(0) in friends or key in seen:
                             continue
                         seen.add(key)
-                        live = self._live(concept, variant, match.start(), clauses, asks)
+                        if self._negated(variant, match.start(), lang):
+                            hits.append(Hit(concept, index, match.group(0), False, True))
+                            continue
+                        live = concept in CONTEXT or self._live(
+                            concept, variant, match.start(), sentence)
                         hits.append(Hit(concept, index, match.group(0), live))
         return Findings(tuple(hits), tuple(corrections), tuple(sentences))
 
-    def _sentences(self, text: str) -> list[tuple[list[str], bool]]:
-        """Each sentence as its comma-separated clauses in plain form (idioms removed), and
-        whether it ended with a question mark."""
+    def _sentences(self, text: str) -> list[_Sentence]:
+        """Each sentence as its comma-separated clauses in plain form (idioms removed), with
+        what its markers say."""
         raw = _ELISION.sub(r"\1 ", text[:MAX_INPUT_CHARS])
         # A sentence that ends with "?" asks; unless it also says "now", what it names is
         # asked about, not happening.
         ends = ["?" in m.group(0) for m in _SENTENCE_END.finditer(raw)]
-        result: list[tuple[list[str], bool]] = []
+        result: list[_Sentence] = []
         for n, part in enumerate(_SENTENCE_END.split(raw)):
-            clauses = [c for c in (_squeeze(self._lexicon.idioms.sub(" ", to_plain(piece)))
-                                   for piece in part.split(",")) if c]
+            clauses = tuple(c for c in (self._without_idioms(to_plain(piece))
+                                        for piece in part.split(",")) if c)
             if clauses:
-                result.append((clauses, n < len(ends) and ends[n]))
+                result.append(_Sentence(clauses, n < len(ends) and ends[n], self._lexicon))
         return result
 
-    def _live(self, concept: str, text: str, start: int, clauses: list[str],
-              asks: bool) -> bool:
+    def _without_idioms(self, plain: str) -> str:
+        for _name, idiom in self._idioms.candidates(plain):
+            plain = idiom.sub(" ", plain)
+        return _squeeze(plain)
+
+    def _live(self, concept: str, text: str, start: int, sentence: _Sentence) -> bool:
         """Happening now, rather than asked about, imagined, denied or in the past.
 
         A plan or a question in general ("what if my dog ate one") stays hypothetical
@@ -180,45 +301,44 @@ class Detector:
         said no harm done") counts anywhere in the sentence.
         """
         lex = self._lexicon
-        sentence = CLAUSE.join(clauses)
-        now = bool(lex.now.search(sentence))
-        present = now or bool(lex.present.search(sentence) or lex.reported.search(sentence))
-        past = not now and (bool(lex.resolved.search(sentence)) or self._in_the_past(
-            clauses, text[:start].count(CLAUSE)))
+        clause = min(text[:start].count(CLAUSE), len(sentence.past) - 1)
+        past = sentence.resolved or sentence.joking or (
+            not sentence.now and sentence.past[clause])
+        if concept == "lethal":
+            return not past  # a hedge ("hypothetically", "asking for a friend") changes nothing
         if concept in NOT_ASKABLE:
             # Wanting to die is never a question, but may be the medicine's warning asked
             # about, imagined before it was said ("what if I feel suicidal"), or the past.
             # "if i take them all" is itself the threat: only what comes before counts.
             imagined = bool(lex.hypothetical.search(text[:start]))
             return not (imagined or past or (concept == "crisis" and self._warned(text, start)))
-        asked = bool(lex.question.search(sentence) or asks) and not present
-        return not (lex.hypothetical.search(sentence) or past or asked
+        return not (sentence.hypothetical or past or sentence.asked
                     or self._asked(text, start))
-
-    def _in_the_past(self, clauses: list[str], clause: int) -> bool:
-        """A time in the past said in this clause or an earlier one ("last year, my lips
-        swelled up"), not in a later one ("took the wrong tablet, doc changed it last
-        week")."""
-        return any(self._lexicon.history.search(c) for c in clauses[:clause + 1])
 
     def _negated(self, text: str, start: int, lang: str) -> bool:
         """A negation in the few words before, with no new clause in between: "not
-        suicidal" is denied, "if it doesnt work he's going to end it" is not."""
+        suicidal" is denied, "if it doesnt work he's going to end it" is not. A concept that
+        is itself said with a negation ("non sa dove si trova", "can't breathe") is not
+        undone by another one before it."""
+        first = text[start:].split(" ", 1)[0]
+        if self._lexicon.negation.fullmatch(first):
+            return False
         before = text[:start].split()[-NEGATION_WINDOW:]
         not_here = self._lexicon.false_negation.get(lang, frozenset())
+        # Spanish "he" is "I have", not a new subject: only the message's language says.
+        starts_clause = self._lexicon.subject.get(lang) or self._lexicon.subject["en"]
         for word in reversed(before):
             if word == CLAUSE.strip():
                 return False
             if word not in not_here and self._lexicon.negation.fullmatch(word):
                 return True
-            if self._lexicon.subject.fullmatch(word):
+            if starts_clause.fullmatch(word):
                 return False
         return False
 
     def _asked(self, text: str, start: int) -> bool:
         before = " ".join(text[:start].split()[-ASKING_WINDOW:])
-        return bool(before) and bool(self._lexicon.asking.search(before)) and not (
-            self._lexicon.present.search(text))
+        return bool(before) and bool(self._lexicon.asking.search(before))
 
     def _warned(self, text: str, start: int) -> bool:
         before = " ".join(text[:start].split()[-WARNING_WINDOW:])
@@ -231,7 +351,7 @@ class Detector:
         for i, word in enumerate(words):
             if len(word) < MIN_CORRECTED_LENGTH or word in self._known or not word.isalpha():
                 continue
-            limit = 1 if len(word) < 8 else 2
+            limit = 1 if len(word) < LONG_WORD else 2
             best = process.extractOne(word, self._keywords, scorer=OSA.distance,
                                       score_cutoff=limit)
             if best is not None and best[0] != word and (
@@ -239,6 +359,46 @@ class Detector:
                 fixed.append(f"{word}->{best[0]}")
                 words[i] = best[0]
         return " ".join(words), fixed
+
+
+def anchors(pattern: str) -> frozenset[str] | None:
+    """Literal strings of which every match of ``pattern`` contains at least one, or None
+    when no such set can be read from it (then the pattern is always tried). Read from the
+    parsed pattern, so optional parts ("pills?"), classes and escapes never count."""
+    try:
+        found = _necessary(list(_parser.parse(pattern)))
+    except (re.error, TypeError, ValueError):
+        return None
+    return frozenset(found) if found else None
+
+
+def _necessary(items: list[Any]) -> set[str] | None:
+    """For a sequence, the most selective set among its mandatory parts."""
+    options: list[set[str]] = []
+    run = ""
+    for op, value in items:
+        if op is _constants.LITERAL:
+            run += chr(value)
+            continue
+        if run.strip():
+            options.append({run})
+        run = ""
+        part: set[str] | None = None
+        if op is _constants.SUBPATTERN:
+            part = _necessary(list(value[-1]))
+        elif op is _constants.BRANCH:
+            branches = [_necessary(list(b)) for b in value[1]]
+            part = set().union(*branches) if all(branches) else None  # type: ignore[arg-type]
+        elif op in (_constants.MAX_REPEAT, _constants.MIN_REPEAT) and value[0] >= 1:
+            part = _necessary(list(value[2]))
+        if part:
+            options.append(part)
+    if run.strip():
+        options.append({run})
+    if not options:
+        return None
+    # The set whose shortest member is longest rejects the most sentences.
+    return max(options, key=lambda o: (min(len(a.strip()) for a in o), -len(o)))
 
 
 def _squeeze(text: str) -> str:

@@ -55,7 +55,8 @@ class Engine:
         # sentence(s) of a long message apart from the backstory (bot/core/reading.py).
         reading = self.reader.read(question, lang)
         normalized = reading.whole
-        safety = check(normalized, findings, self.kb.safety, self.kb.roles)
+        safety = check(normalized, findings, self.kb.safety, self.kb.roles, text=question,
+                       model=self.kb.danger_model)
         if safety.verdict == "urgent":
             why = Why(normalized.canonical, corrections=findings.corrections, rule=safety.rule)
             decision = Decision("answer", safety.intent_id, 100.0, (), why)

@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from bot.core.danger import DangerText, Lexicon, literal_words
+from bot.core.danger_model import DangerModel
 from bot.core.language import SUPPORTED as LANGUAGES
 from bot.core.normalize import Normalizer, to_plain
 
@@ -290,6 +291,7 @@ class KnowledgeBase:
     matching: MatchingSettings
     safety: SafetyRules
     danger: Lexicon
+    danger_model: DangerModel | None
     language_words: Mapping[str, frozenset[str]]
     menus: Mapping[str, Menu]
     commands: tuple[Command, ...]
@@ -506,11 +508,11 @@ def _load_safety(root: Path, out: _Collector) -> SafetyRules:
     return SafetyRules(**values)
 
 
-DANGER_CONCEPTS = ("crisis", "farewell", "despair", "unreachable", "means", "severe", "event",
-                   "young", "ingest", "medicine", "mistake", "symptom", "depressant", "skin",
-                   "fever", "other_person", "self_person")
+DANGER_CONCEPTS = ("crisis", "lethal", "farewell", "despair", "unreachable", "means",
+                   "severe", "event", "young", "ingest", "medicine", "mistake", "symptom",
+                   "depressant", "skin", "fever", "other_person", "self_person")
 DANGER_MARKERS = ("negation", "subject", "asking", "warning", "question", "hypothetical",
-                  "history", "resolved", "present", "now", "reported")
+                  "history", "resolved", "present", "now", "reported", "joking")
 DANGER_REPLIES = ("crisis", "crisis_other", "emergency", "poison", "risk_line_emergency",
                   "risk_line_crisis")
 
@@ -525,6 +527,8 @@ def _load_danger(root: Path, languages: tuple[str, ...], out: _Collector) -> Lex
     keywords: list[str] = []
     replies: dict[str, dict[str, DangerText]] = {}
     false_negation: dict[str, frozenset[str]] = {}
+    false_friends: dict[str, frozenset[str]] = {}
+    subjects: dict[str, str] = {}
     folder = root / "danger"
     present = [lang for lang in languages if (folder / f"{lang}.yml").is_file()]
     if "en" not in present:
@@ -557,8 +561,13 @@ def _load_danger(root: Path, languages: tuple[str, ...], out: _Collector) -> Lex
                 out.add(file, "is required", field_=f"markers.{name}")
             elif _compile(marker, file, f"markers.{name}", out):
                 markers[name].append(str(marker))
+        if isinstance(found_markers, dict) and found_markers.get("subject"):
+            subjects[lang] = str(found_markers["subject"])
         raw_false = found_markers.get("false_negation") if isinstance(found_markers, dict) else ""
         false_negation[lang] = frozenset(str(raw_false or "").split("|")) - {""}
+        raw_friends = (found_markers.get("false_friends")
+                       if isinstance(found_markers, dict) else "")
+        false_friends[lang] = frozenset(str(raw_friends or "").split("|")) - {""}
         for pattern in _string_list(data.get("idioms"), file, None, "idioms", out):
             if _compile(pattern, file, "idioms", out):
                 idioms.append(pattern)
@@ -577,9 +586,11 @@ def _load_danger(root: Path, languages: tuple[str, ...], out: _Collector) -> Lex
 
     every_pattern = [p for ps in (*concepts.values(), idioms) for p in ps]
     return Lexicon(
-        concepts=MappingProxyType({name: joined(ps) for name, ps in concepts.items()}),
+        concepts=MappingProxyType({name: tuple(re.compile(rf"\b(?:{p})\b") for p in ps)
+                                   for name, ps in concepts.items()}),
         negation=joined(markers["negation"], words=False),
-        subject=joined(markers["subject"], words=False),
+        subject=MappingProxyType({lang: joined([pattern], words=False)
+                                  for lang, pattern in subjects.items()}),
         asking=joined(markers["asking"]),
         warning=joined(markers["warning"]),
         question=joined(markers["question"], words=False),
@@ -589,12 +600,32 @@ def _load_danger(root: Path, languages: tuple[str, ...], out: _Collector) -> Lex
         now=joined(markers["now"], words=False),
         resolved=joined(markers["resolved"], words=False),
         reported=joined(markers["reported"], words=False),
+        joking=joined(markers["joking"], words=False),
         false_negation=MappingProxyType(false_negation),
-        idioms=joined(idioms),
+        false_friends=MappingProxyType(false_friends),
+        idioms=tuple(re.compile(rf"\b(?:{p})\b") for p in idioms),
         keywords=tuple(sorted(set(keywords))),
         known_words=literal_words(every_pattern) | frozenset(keywords),
         replies=MappingProxyType({k: MappingProxyType(v) for k, v in replies.items()}),
     )
+
+
+def _load_danger_model(root: Path, out: _Collector) -> DangerModel | None:
+    """``danger/model.json`` if there is one (a knowledge base without it relies on the
+    concepts alone)."""
+    path = root / "danger" / "model.json"
+    if not path.is_file():
+        return None
+    try:
+        model = DangerModel.load(path)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        out.add("danger/model.json", f"cannot be read: {exc}")
+        return None
+    for tier in ("crisis", "emergency", "poison"):
+        if not 0 < model.thresholds.get(tier, 0) <= 1:
+            out.add("danger/model.json", "must give a threshold between 0 and 1",
+                    field_=f"thresholds.{tier}")
+    return model
 
 
 def _load_language_words(root: Path, out: _Collector) -> dict[str, frozenset[str]]:
@@ -1150,6 +1181,7 @@ def load_knowledge_base(directory: Path | str | None = None) -> KnowledgeBase:
     safety = _load_safety(root, out)
     danger = _load_danger(root, LANGUAGES, out)
     language_words = _load_language_words(root, out)
+    danger_model = _load_danger_model(root, out)
     before = len(out.problems)
     intents = _load_intents(root, out)
     intents_read = not any(p.file.startswith("intents") and "valid YAML" in p.message
@@ -1185,7 +1217,7 @@ def load_knowledge_base(directory: Path | str | None = None) -> KnowledgeBase:
         intents=MappingProxyType(intents), sources=MappingProxyType(sources),
         synonyms=MappingProxyType(synonyms), stopwords=stopwords, disclaimer=disclaimer,
         messages=MappingProxyType(messages), matching=matching, safety=safety, danger=danger,
-        language_words=MappingProxyType(language_words),
+        language_words=MappingProxyType(language_words), danger_model=danger_model,
         menus=MappingProxyType(menus), commands=commands, roles=roles,
         directory=root, normalizer=normalizer, taxonomy=taxonomy or frozenset(),
         review_max_age_months=review_age, selfcheck=selfcheck,

@@ -26,6 +26,9 @@ SUPPORTED: tuple[str, ...] = ("en", "es", "de", "fr", "pt", "it")
 DEFAULT = "en"
 CONFIDENT = 0.8
 """Below this share of lingua's confidence the words, then the hint, then English decide."""
+SHORT = 3
+"""Messages of fewer words than this are too short to overrule the Telegram hint with
+English words alone."""
 WORD_MARGIN = 1.0
 """The word vote must lead the runner-up by this much to decide on its own."""
 
@@ -44,8 +47,13 @@ def detect(text: str, hint: str | None = None,
     """The ISO 639-1 code of the message's language, one of :data:`SUPPORTED`."""
     hinted = (hint or "").split("-")[0].lower()
     hinted = hinted if hinted in SUPPORTED else ""
-    votes = _vote(to_plain(text).split(), words or {})
+    tokens = to_plain(text).split()
+    votes = _vote(tokens, words or {})
     ranked = sorted(votes.items(), key=lambda kv: -kv[1])
+    if hinted and len(tokens) < SHORT and (not ranked or ranked[0][0] == DEFAULT):
+        # "ok", "help", "thank you": English words everyone types; the person's own
+        # Telegram language says more.
+        return hinted
     if ranked and ranked[0][1] - (ranked[1][1] if len(ranked) > 1 else 0.0) >= WORD_MARGIN:
         return ranked[0][0]
     values = _detector().compute_language_confidence_values(text)

@@ -17,13 +17,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Literal
 
 from bot.core.danger import Findings
+from bot.core.danger_model import DangerModel, Scores
 from bot.core.kb import Roles, SafetyRules
 from bot.core.normalize import Normalized
+
+MANY_SYMPTOMS = 3
+DENIABLE = ("crisis", "lethal", "farewell", "despair", "severe", "event", "symptom",
+            "ingest")
 
 _GABAPENTIN = re.compile(r"\b(gabapentin|enacarbil)\b")
 
@@ -53,6 +58,12 @@ class Message:
     findings: Findings
     rules: SafetyRules
     roles: Roles
+    text: str = ""
+    model: DangerModel | None = None
+
+    @cached_property
+    def scores(self) -> Scores | None:
+        return self.model.scores(self.text) if self.model is not None else None
 
     @property
     def plain(self) -> str:
@@ -132,11 +143,15 @@ def _wants_to_die(m: Message) -> bool:
     who no longer answers; despair together with a way to do it or too much taken."""
     f = m.findings
     farewell, despair = f.live("farewell"), f.live("despair")
-    return (f.live("crisis")
+    return (f.live("crisis") or f.live("lethal")
+            # two goodbyes, or two signs of despair, in one message
+            or f.count("farewell") >= 2 or f.count("despair") >= 2
             or (farewell and (despair or f.live("unreachable") or f.live("means")
                               or f.seen("event") or (f.seen("depressant") and f.seen("medicine"))))
             or (despair and (f.live("means") or f.seen("event") or f.seen("severe")))
-            or (despair and f.live("unreachable") and f.seen("medicine")))
+            or (despair and f.live("unreachable"))
+            # wishes to die once said as a joke or a threat, and now they cannot be reached
+            or (f.seen("crisis") and f.live("unreachable")))
 
 
 def _in_danger_now(m: Message) -> bool:
@@ -145,6 +160,10 @@ def _in_danger_now(m: Message) -> bool:
             or (_too_much(m) and f.live("symptom"))
             # a sedating mix with gabapentin (or "pills") and a worrying state
             or (f.live("depressant") and f.live("symptom") and f.seen("medicine"))
+            # several worrying states together after drink or drugs ("slurring, can barely
+            # stand, throwing up")
+            or (f.count("symptom") >= MANY_SYMPTOMS and (f.seen("depressant")
+                                                       or f.seen("medicine")))
             # a serious skin reaction: blisters or a rash together with a fever
             or (f.live("skin") and f.live("fever")))
 
@@ -153,7 +172,8 @@ def _someone_else(m: Message) -> bool:
     """Whose life is at risk, read around the words that said so: "my son said he wants to
     die" is about someone else; "my wife says I'm a burden" is not."""
     f = m.findings
-    crisis = f.spans("crisis") + f.spans("farewell") + f.spans("despair")
+    crisis = (f.spans("crisis") + f.spans("lethal") + f.spans("farewell")
+              + f.spans("despair"))
     sentences = {h.sentence for h in crisis}
     others = [h for h in f.hits if h.concept == "other_person" and h.sentence in sentences]
     selves = [h for h in f.hits if h.concept == "self_person" and h.sentence in sentences]
@@ -174,10 +194,46 @@ def _urgent(tier: Tier) -> Callable[[Message], SafetyCheck]:
     return outcome
 
 
+def _learned(tier: Tier) -> Callable[[Message], bool]:
+    """The danger model's second opinion, for what the concepts did not recognise: its best
+    class is ``tier`` and clears the threshold chosen on held-out training folds, and the
+    concepts did not judge the danger words asked about, imagined or past."""
+    def test(m: Message) -> bool:
+        if m.model is None or _about_a_risk(m) or m.scores is None:
+            return False
+        if m.findings.denied(*DENIABLE):
+            # "no thoughts of hurting myself, but...": the person said what it is not.
+            return False
+        best, value = m.scores.best
+        if best != tier or value < m.model.thresholds[tier]:
+            return False
+        # Near-certain on its own, or sure enough where the concepts saw a sign of the
+        # same kind.
+        return value >= m.model.certain or model_may_speak(m, tier)
+    return test
+
+
+def model_may_speak(m: Message, tier: str) -> bool:
+    """Whether the danger model may raise ``tier`` for this message at all (the same gate
+    is used when its thresholds are chosen, scripts/train_danger_model.py)."""
+    if _about_a_risk(m):
+        return False
+    # The model weighs many small cues; it speaks only where the concepts saw at least one
+    # sign of the same kind: a goodbye, despair, a means or someone unreachable for a
+    # crisis; two symptoms, or one with a sedating mix, for an emergency; a medicine and
+    # someone who swallowed it for poison. Venting about the legs never raises an alarm.
+    f = m.findings
+    if tier == "crisis":
+        return any(f.live(c) for c in ("farewell", "despair", "means", "unreachable"))
+    if tier == "emergency":
+        return f.count("symptom") >= 2 or (f.live("symptom") and f.live("depressant"))
+    return f.live("medicine") and f.live("ingest")
+
+
 def _about_a_risk(m: Message) -> bool:
     """A danger word that was asked about, imagined or in the past, not happening now."""
     f = m.findings
-    return (any(f.seen(c) for c in ("crisis", "severe", "event"))
+    return (any(f.seen(c) for c in ("crisis", "lethal", "severe", "event"))
             or f.in_one_sentence("young", "ingest", "medicine", live_only=False)
             or f.in_one_sentence("mistake", "ingest", "medicine", live_only=False))
 
@@ -286,6 +342,13 @@ RULES: tuple[Rule, ...] = (
     Rule("crisis", _wants_to_die, _crisis),
     Rule("emergency", _in_danger_now, _urgent("emergency")),
     Rule("poison", _too_much, _urgent("poison")),
+    # What the concepts missed, the learned model may still see ("tonight's the night").
+    Rule("crisis_learned", _learned("crisis"),
+         lambda m: replace(_crisis(m), rule="danger:crisis:learned")),
+    Rule("emergency_learned", _learned("emergency"),
+         lambda m: replace(_urgent("emergency")(m), rule="danger:emergency:learned")),
+    Rule("poison_learned", _learned("poison"),
+         lambda m: replace(_urgent("poison")(m), rule="danger:poison:learned")),
     # A danger word asked about ("can you die from it", "what if my dog ate one"): the
     # side-effects family answers, with a line on what to call if it is happening now.
     # Never small talk or "no topic word".
@@ -314,10 +377,10 @@ RULES: tuple[Rule, ...] = (
 )
 
 
-def check(normalized: Normalized, findings: Findings, rules: SafetyRules,
-          roles: Roles) -> SafetyCheck:
+def check(normalized: Normalized, findings: Findings, rules: SafetyRules, roles: Roles, *,
+          text: str = "", model: DangerModel | None = None) -> SafetyCheck:
     """The outcome of the first rule that applies; otherwise the matcher decides freely."""
-    message = Message(normalized, findings, rules, roles)
+    message = Message(normalized, findings, rules, roles, text, model)
     for rule in RULES:
         if rule.test(message):
             return rule.outcome(message)

@@ -1,0 +1,143 @@
+"""A small learned second signal for danger: a linear model over words, word pairs, word
+stems and letter groups, in every language at once.
+
+Why: the concept vocabularies (``danger.py``) recognise what they were written for, and four
+blind rounds showed that indirect wishes to die are said in ever new ways ("tonight's the
+night", "can I hand my pills over to you"). A linear model learns the weight of thousands of
+small cues from a training set written separately from every evaluation round
+(``knowledge/danger/training/``), and generalises to paraphrases the patterns miss. It stays
+fast (a few hundred dictionary look-ups) and small (its weights are data:
+``knowledge/danger/model.json``, rebuilt by ``scripts/train_danger_model.py``).
+
+The model never works alone: the rule table in ``safety.py`` asks it only where the concepts
+found no danger or only discounted danger, and with thresholds chosen on held-out training
+folds so that questions about risks keep their answers.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from array import array
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from itertools import pairwise
+from pathlib import Path
+
+from bot.core.normalize import MAX_INPUT_CHARS, to_plain
+
+CLASSES = ("none", "crisis", "emergency", "poison")
+CERTAIN = 0.9999
+"""A score at which the model may raise an alarm without any concept agreeing (the rule
+table still lets questions about risks, the past and denials through)."""
+STEM = 5
+"""Letters kept as a word's stem feature: "suicidal" and "suicide" share "suici"."""
+_ELISION = re.compile(r"\b([cdjlmnst]|qu)['\u2019](?=[aeiouyhàâéèêëîïôûœ])", re.IGNORECASE)
+
+
+def features(text: str) -> list[str]:
+    """The cues one message offers: words, word pairs, stems and letter groups (typos)."""
+    words = to_plain(_ELISION.sub(r"\1 ", text[:MAX_INPUT_CHARS])).split()
+    found = [f"w:{w}" for w in words]
+    found += [f"b:{a}_{b}" for a, b in pairwise(words)]
+    for word in words:
+        if len(word) > STEM:
+            found.append(f"s:{word[:STEM]}")
+        if len(word) >= 6:
+            padded = f"<{word}>"
+            found += [f"c:{padded[i:i + 4]}" for i in range(len(padded) - 3)]
+    return found
+
+
+@dataclass(frozen=True)
+class Scores:
+    crisis: float
+    emergency: float
+    poison: float
+
+    @property
+    def best(self) -> tuple[str, float]:
+        return max((("crisis", self.crisis), ("emergency", self.emergency),
+                    ("poison", self.poison)), key=lambda kv: kv[1])
+
+
+class DangerModel:
+    """Weights per feature and class; probabilities by a softmax over the classes."""
+
+    def __init__(self, index: Mapping[str, int], weights: array[float],
+                 bias: tuple[float, ...], thresholds: Mapping[str, float]) -> None:
+        self._index = index
+        self._weights = weights
+        self._bias = bias
+        self.thresholds = dict(thresholds)
+        self.certain = float(self.thresholds.get("certain", CERTAIN))
+
+    @classmethod
+    def load(cls, path: Path) -> DangerModel:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        names: list[str] = data["features"]
+        weights = array("f", data["weights"])
+        if len(weights) != len(names) * len(CLASSES):
+            raise ValueError(f"{path}: {len(names)} features but {len(weights)} weights")
+        return cls({n: i for i, n in enumerate(names)}, weights, tuple(data["bias"]),
+                   data["thresholds"])
+
+    def scores(self, text: str) -> Scores:
+        totals = list(self._bias)
+        width = len(CLASSES)
+        for feature in set(features(text)):
+            row = self._index.get(feature)
+            if row is None:
+                continue
+            base = row * width
+            for k in range(width):
+                totals[k] += self._weights[base + k]
+        top = max(totals)
+        exps = [math.exp(t - top) for t in totals]
+        total = sum(exps)
+        return Scores(*(e / total for e in exps[1:]))
+
+
+def train(samples: Iterable[tuple[str, str]], *, epochs: int = 12, rate: float = 0.3,
+          l2: float = 1e-5, min_count: int = 2) -> tuple[list[str], list[float],
+                                                         list[float]]:
+    """Multinomial logistic regression by Adagrad; returns features, weights, bias.
+
+    Plain Python on purpose: the bot must not carry a machine-learning stack for this, and
+    a few thousand short messages train in seconds.
+    """
+    data = [(sorted(set(features(text))), CLASSES.index(label)) for text, label in samples]
+    counts: dict[str, int] = {}
+    for feats, _label in data:
+        for name in feats:
+            counts[name] = counts.get(name, 0) + 1
+    names = sorted(f for f, c in counts.items() if c >= min_count)
+    index = {f: i for i, f in enumerate(names)}
+    width = len(CLASSES)
+    weights = [0.0] * (len(names) * width)
+    grad_sq = [1e-8] * (len(names) * width)
+    bias = [0.0] * width
+    bias_sq = [1e-8] * width
+    rows = [([index[f] for f in feats if f in index], label) for feats, label in data]
+    for epoch in range(epochs):
+        order = rows[epoch % 2::2] + rows[1 - epoch % 2::2]  # deterministic shuffle
+        for rows_of, label in order:
+            totals = list(bias)
+            for r in rows_of:
+                base = r * width
+                for k in range(width):
+                    totals[k] += weights[base + k]
+            top = max(totals)
+            exps = [math.exp(t - top) for t in totals]
+            z = sum(exps)
+            for k in range(width):
+                g = exps[k] / z - (1.0 if k == label else 0.0)
+                bias_sq[k] += g * g
+                bias[k] -= rate * g / math.sqrt(bias_sq[k])
+                for r in rows_of:
+                    i = r * width + k
+                    gi = g + l2 * weights[i]
+                    grad_sq[i] += gi * gi
+                    weights[i] -= rate * gi / math.sqrt(grad_sq[i])
+    return names, weights, bias
