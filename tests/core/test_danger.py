@@ -211,3 +211,38 @@ def test_no_alarm_on_the_development_sets_routine_questions(engine: Engine) -> N
         alarms = [o.item.question for o in report.outcomes
                   if o.tier is not None and id(o) not in urgent]
         assert alarms == [], name
+
+
+# ------------------------------------------------------------------------------ the model
+
+def test_the_danger_model_is_loaded_with_sane_thresholds(kb: KnowledgeBase) -> None:
+    model = kb.danger_model
+    assert model is not None
+    assert all(0.5 <= model.thresholds[t] <= 1 for t in ("crisis", "emergency", "poison"))
+    assert model.certain >= max(model.thresholds[t] for t in ("crisis", "emergency", "poison"))
+
+
+@pytest.mark.parametrize("message", [
+    "i'm not going to hurt myself, i just feel low since the dose went up",
+    "no chest pain and no trouble breathing, just a fluttery feeling since the increase",
+    "my cat did not eat any of the capsules, i counted them, how toxic would they be",
+])
+def test_a_denial_keeps_the_learned_model_quiet(engine: Engine, message: str) -> None:
+    result = engine.ask(message)
+    assert result.tier is None, result.decision.why.rule
+
+
+def test_the_learned_model_speaks_only_through_the_rule_table(engine: Engine) -> None:
+    """Where it does speak, ``why.rule`` says so, and a question about a risk is never its."""
+    asked = engine.ask("can gabapentin make people feel like giving up on everything?")
+    assert asked.tier is None or not (asked.decision.why.rule or "").endswith(":learned")
+
+
+def test_a_broken_model_file_is_a_located_problem(kb_copy: Path) -> None:
+    from bot.core.kb import KnowledgeBaseError, load_knowledge_base
+
+    (kb_copy / "danger" / "model.json").write_text('{"features": ["w:a"], "weights": [1]}',
+                                                   encoding="utf-8")
+    with pytest.raises(KnowledgeBaseError) as info:
+        load_knowledge_base(kb_copy)
+    assert any(p.file == "danger/model.json" for p in info.value.problems)
