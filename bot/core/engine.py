@@ -17,6 +17,7 @@ from bot.core.normalize import MAX_INPUT_CHARS, to_plain
 from bot.core.reading import Reader
 from bot.core.reply import Reply
 from bot.core.safety import SafetyCheck, Tier, check
+from bot.core.spelling import common_english
 
 ROUTE_FINER_SCORE = 50.0
 """A routed question goes to a finer intent only on a clear match: "horizant price" shares
@@ -41,8 +42,9 @@ class Engine:
         self.matcher = Matcher(kb, self.reader.extra_examples())
         # Words of the knowledge base's examples are real words: never "corrected" into a
         # danger keyword ("smelling" stays, "sucide" becomes "suicide").
+        # Nor are the most common English words ("checking" is not "choking").
         vocabulary = {w for intent in kb.intents.values() for example in intent.examples
-                      for w in to_plain(example).split()}
+                      for w in to_plain(example).split()} | common_english()
         self.detector = Detector(kb.danger, vocabulary)
 
     def ask(self, question: str, *, feedback: bool = False,

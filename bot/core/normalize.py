@@ -17,6 +17,8 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import ahocorasick
+
 MAX_INPUT_CHARS = 2000
 """Questions are cut to this length before any work: enough for a long story, and it bounds
 the cost of every later step however large the message."""
@@ -69,28 +71,44 @@ class Normalizer:
             if key and key != canonical:
                 table[key] = canonical
         self._table = table
+        # One Aho-Corasick pass finds every phrase; a regular-expression alternation of
+        # hundreds of phrases tried at every word cost a quarter of a millisecond per
+        # question (measured), several times per long message.
+        self._automaton: ahocorasick.Automaton | None = None
         if table:
-            alternatives = "|".join(
-                re.escape(v) for v in sorted(table, key=lambda v: (-len(v), v))
-            )
-            self._pattern: re.Pattern[str] | None = re.compile(rf"\b(?:{alternatives})\b")
-        else:
-            self._pattern = None
+            self._automaton = ahocorasick.Automaton()
+            for key in table:
+                self._automaton.add_word(key, key)
+            self._automaton.make_automaton()
 
     def normalize(self, text: str) -> Normalized:
         plain = to_plain(text)
-        if self._pattern is None:
+        if self._automaton is None:
             return Normalized(plain, plain, ())
+        # Whole words only, and at each place the longest phrase, leftmost first: what the
+        # regular expression ``\b(?:longest|...|shortest)\b`` did.
+        found: list[tuple[int, int, str]] = []
+        size = len(plain)
+        for end, key in self._automaton.iter(plain):
+            start = end - len(key) + 1
+            if (start == 0 or plain[start - 1] == " ") and (
+                    end == size - 1 or plain[end + 1] == " "):
+                found.append((start, -len(key), key))
+        if not found:
+            return Normalized(plain, plain, ())
+        found.sort()
+        pieces: list[str] = []
         replacements: list[tuple[str, str]] = []
-
-        def substitute(match: re.Match[str]) -> str:
-            found = match.group(0)
-            canonical = self._table[found]
-            replacements.append((found, canonical))
-            return canonical
-
-        canonical = self._pattern.sub(substitute, plain)
-        return Normalized(plain, canonical, tuple(replacements))
+        position = 0
+        for start, _length, key in found:
+            if start < position:
+                continue
+            canonical = self._table[key]
+            pieces += [plain[position:start], canonical]
+            replacements.append((key, canonical))
+            position = start + len(key)
+        pieces.append(plain[position:])
+        return Normalized(plain, "".join(pieces), tuple(replacements))
 
 
 # ------------------------------------------------------------------- long messages

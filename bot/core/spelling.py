@@ -20,7 +20,7 @@ keeps the step far under the per-question budget.
 from __future__ import annotations
 
 from collections import Counter
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
@@ -32,6 +32,7 @@ COMMON = 20_000
 FREQUENCY_FILE = "frequency_dictionary_en_82_765.txt"
 
 
+@cache
 def common_english(limit: int = COMMON) -> frozenset[str]:
     """The ``limit`` most frequent English words (the list is sorted by frequency)."""
     from importlib.util import find_spec
