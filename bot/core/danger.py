@@ -55,7 +55,7 @@ WARNING_WINDOW = 6
 CONTEXT = frozenset({"other_person", "self_person", "medicine", "young"})
 """Who and what a sentence is about: never asked about or denied themselves (the event or
 state beside them is)."""
-NOT_ASKABLE = frozenset({"crisis", "lethal", "farewell", "despair", "means"})
+NOT_ASKABLE = frozenset({"crisis", "lethal", "farewell", "despair", "means", "denial"})
 """"I want to die" is never a question about dying, however it is framed."""
 SHORT_CLAUSE = 5
 """A clause this short right after a concept can still date it ("..., years ago")."""
@@ -93,6 +93,7 @@ class Lexicon:
     resolved: re.Pattern[str]
     reported: re.Pattern[str]
     joking: re.Pattern[str]
+    leaflet: re.Pattern[str]
     false_negation: Mapping[str, frozenset[str]]  # language -> words that do not negate
     false_friends: Mapping[str, frozenset[str]]  # language -> other languages' danger words
     idioms: tuple[re.Pattern[str], ...]
@@ -306,6 +307,9 @@ class Detector:
             not sentence.now and sentence.past[clause])
         if concept == "lethal":
             return not past  # a hedge ("hypothetically", "asking for a friend") changes nothing
+        if concept not in NOT_ASKABLE and self._lexicon.leaflet.search(
+                " ".join(text[:start].split()[-WARNING_WINDOW:])):
+            return False  # "the leaflet says angioedema, what is that"
         if concept in NOT_ASKABLE:
             # Wanting to die is never a question, but may be the medicine's warning asked
             # about, imagined before it was said ("what if I feel suicidal"), or the past.

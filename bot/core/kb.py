@@ -509,10 +509,10 @@ def _load_safety(root: Path, out: _Collector) -> SafetyRules:
 
 
 DANGER_CONCEPTS = ("crisis", "lethal", "farewell", "despair", "unreachable", "means",
-                   "severe", "event", "young", "ingest", "medicine", "mistake", "symptom",
-                   "depressant", "skin", "fever", "other_person", "self_person")
+                   "denial", "severe", "event", "young", "ingest", "medicine", "mistake",
+                   "symptom", "depressant", "skin", "fever", "other_person", "self_person")
 DANGER_MARKERS = ("negation", "subject", "asking", "warning", "question", "hypothetical",
-                  "history", "resolved", "present", "now", "reported", "joking")
+                  "history", "resolved", "present", "now", "reported", "joking", "leaflet")
 DANGER_REPLIES = ("crisis", "crisis_other", "emergency", "poison", "risk_line_emergency",
                   "risk_line_crisis")
 
@@ -601,6 +601,7 @@ def _load_danger(root: Path, languages: tuple[str, ...], out: _Collector) -> Lex
         resolved=joined(markers["resolved"], words=False),
         reported=joined(markers["reported"], words=False),
         joking=joined(markers["joking"], words=False),
+        leaflet=joined(markers["leaflet"]),
         false_negation=MappingProxyType(false_negation),
         false_friends=MappingProxyType(false_friends),
         idioms=tuple(re.compile(rf"\b(?:{p})\b") for p in idioms),

@@ -143,6 +143,10 @@ def _wants_to_die(m: Message) -> bool:
     who no longer answers; despair together with a way to do it or too much taken."""
     f = m.findings
     farewell, despair = f.live("farewell"), f.live("despair")
+    if f.live("denial"):
+        # "keine Sorge, ich tu mir nichts an, bin nur am Ende": despair said with a denial
+        # is not a crisis; only words that say it outright are.
+        despair = False
     return (f.live("crisis") or f.live("lethal")
             # two goodbyes, or two signs of despair, in one message
             or f.count("farewell") >= 2 or f.count("despair") >= 2
@@ -201,7 +205,7 @@ def _learned(tier: Tier) -> Callable[[Message], bool]:
     def test(m: Message) -> bool:
         if m.model is None or _about_a_risk(m) or m.scores is None:
             return False
-        if m.findings.denied(*DENIABLE):
+        if m.findings.denied(*DENIABLE) or m.findings.live("denial"):
             # "no thoughts of hurting myself, but...": the person said what it is not.
             return False
         best, value = m.scores.best
