@@ -115,3 +115,33 @@ def test_imprecise_points_stay_corrected(kb: KnowledgeBase) -> None:
     course = text_of(kb, "rls_course")
     assert "often get worse" in course and "comes and goes" in course
     assert "generally get worse" not in course
+
+
+@pytest.mark.parametrize(("question", "topic"), [
+    ("How long before it starts working", "gabapentin_dosage"),
+    ("is it safe for my 82-year-old mum, she's unsteady", "gabapentin_side_effects"),
+    ("my dad has kidney disease", "gabapentin_side_effects"),
+    ("does Maalox interfere", "gabapentin_side_effects"),
+    ("is it addictive", "gabapentin_side_effects"),
+    ("weight gain", "gabapentin_side_effects"),
+    ("can my 10-year-old take it", "gabapentin_side_effects"),
+    ("is it OK while pregnant", "gabapentin_side_effects"),
+    ("is it a controlled drug", "gabapentin_other_uses"),
+    ("can I take it abroad", "gabapentin_other_uses"),
+    ("are these cramps or RLS", "rls_symptoms"),
+    ("does RLS run in families", "rls_course"),
+])
+def test_the_issues_own_questions_get_their_own_answer(engine: Engine, kb: KnowledgeBase,
+                                                       question: str, topic: str) -> None:
+    """The questions the clinical review listed, as a person types them, with no drug named:
+    each is answered by a finer intent written for it, not a catch-all."""
+    decision = engine.ask(question).decision
+    assert decision.kind == "answer", decision.why
+    intent = kb.intents[decision.intent_id or ""]
+    assert intent.topic == topic and intent.id != topic, intent.id
+
+
+@pytest.mark.parametrize("question", ["is sertraline addictive", "is coffee addictive"])
+def test_addiction_questions_about_other_things_are_not_ours(engine: Engine,
+                                                             question: str) -> None:
+    assert engine.ask(question).decision.intent_id is None
