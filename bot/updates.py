@@ -47,7 +47,7 @@ ALLOWED_UPDATES = ("message", "callback_query", "inline_query")
 member changes... would only be fetched, stored and dropped)."""
 
 _OUTCOME: ContextVar[dict[str, Any] | None] = ContextVar("bot.updates.outcome", default=None)
-_DEADLINE: ContextVar[float | None] = ContextVar("rls_bot_deadline", default=None)
+_DEADLINE: ContextVar[float | None] = ContextVar("reply_deadline", default=None)
 
 _UNSAFE = re.compile("[\x00\ud800-\udfff]")
 """NUL and UTF-16 surrogates. In a Python string from JSON a valid pair is already one
