@@ -191,6 +191,7 @@ class SafetyRules:
     not_for_rls: re.Pattern[str]
     interaction: re.Pattern[str]
     interaction_intents: frozenset[str]
+    taken_with: re.Pattern[str]
     medicine_topics: re.Pattern[str]
     medicine_topic_intents: frozenset[str]
     needs_gabapentin: frozenset[str]

@@ -285,7 +285,8 @@ def _other_use(m: Message) -> bool:
 
 
 def _interaction(m: Message) -> bool:
-    return m.about_gabapentin and bool(m.rules.interaction.search(m.canonical))
+    about_it = m.about_gabapentin or bool(m.rules.taken_with.search(m.plain))
+    return about_it and bool(m.rules.interaction.search(m.canonical))
 
 
 def _gabapentin_and_another(m: Message) -> bool:

@@ -49,6 +49,8 @@ def tier(engine: Engine, message: str, hint: str | None = None) -> str | None:
     ("i accidentally took my evening dose twice", "poison"),
     ("my toddler just ate one of my capsules", "poison"),
     ("gave my son my gabapentin instead of his vitamin by mistake", "poison"),
+    # found by a new user's trial: "make me" is not the leaflet's "can it make you"
+    ("these legs make me want to kill myself some nights", "crisis"),
 ])
 def test_danger_gets_its_tier(engine: Engine, message: str, expected: str) -> None:
     assert tier(engine, message) == expected
@@ -75,6 +77,7 @@ def test_danger_gets_its_tier(engine: Engine, message: str, expected: str) -> No
     # routine
     "does gabapentin help restless legs",
     "the vet gave my cat gabapentin for her checkups",
+    "he nearly fell down the stairs last night, is that the gabapentin",
 ])
 def test_near_misses_get_no_alarm(engine: Engine, message: str) -> None:
     assert tier(engine, message) is None
@@ -246,3 +249,12 @@ def test_a_broken_model_file_is_a_located_problem(kb_copy: Path) -> None:
     with pytest.raises(KnowledgeBaseError) as info:
         load_knowledge_base(kb_copy)
     assert any(p.file == "danger/model.json" for p in info.value.problems)
+
+
+def test_a_medicine_taken_with_it_is_an_interaction_question(engine: Engine,
+                                                             kb: KnowledgeBase) -> None:
+    """ "it" is gabapentin in this bot: "can i take it with my oxycodone" is the interaction
+    question, not another medicine's."""
+    decision = engine.ask("can i take it with my oxycodone").decision
+    assert decision.kind == "answer"
+    assert kb.intents[decision.intent_id or ""].topic == "gabapentin_side_effects"
