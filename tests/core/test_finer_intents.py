@@ -145,3 +145,11 @@ def test_the_issues_own_questions_get_their_own_answer(engine: Engine, kb: Knowl
 def test_addiction_questions_about_other_things_are_not_ours(engine: Engine,
                                                              question: str) -> None:
     assert engine.ask(question).decision.intent_id is None
+
+
+@pytest.mark.parametrize("question", ["can i drive after taking it", "is it safe to drive"])
+def test_driving_with_no_drug_named_is_ours(engine: Engine, kb: KnowledgeBase,
+                                            question: str) -> None:
+    decision = engine.ask(question).decision
+    assert decision.kind == "answer"
+    assert kb.intents[decision.intent_id or ""].topic == "gabapentin_side_effects"
