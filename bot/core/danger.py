@@ -36,14 +36,11 @@ import ahocorasick
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from bot.core.normalize import MAX_INPUT_CHARS, to_plain
+from bot.core.normalize import split_elisions, to_plain
 
 _SENTENCE_END = re.compile(r"[.!?;:\n\r…¿¡]+|\s+(?:but|pero|aber)\s+",
                            re.IGNORECASE)
 _WORD = re.compile(r"[a-z]+")
-_ELISION = re.compile(r"\b([cdjlmnst]|qu)['\u2019](?=[aeiouyhàâéèêëîïôûœ])", re.IGNORECASE)
-"""French and Italian elisions become two words ("j'ai" -> "j ai", "l'aria" -> "l aria"), so
-"en finir" is found in "d'en finir"; English contractions ("i'm", "don't") are untouched."""
 NEGATION_WINDOW = 4
 """Words before a concept that a negation may stand in ("i am not really suicidal")."""
 ASKING_WINDOW = 4
@@ -275,7 +272,7 @@ class Detector:
     def _sentences(self, text: str) -> list[_Sentence]:
         """Each sentence as its comma-separated clauses in plain form (idioms removed), with
         what its markers say."""
-        raw = _ELISION.sub(r"\1 ", text[:MAX_INPUT_CHARS])
+        raw = split_elisions(text)
         # A sentence that ends with "?" asks; unless it also says "now", what it names is
         # asked about, not happening.
         ends = ["?" in m.group(0) for m in _SENTENCE_END.finditer(raw)]

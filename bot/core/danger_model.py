@@ -18,14 +18,13 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from array import array
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
 
-from bot.core.normalize import MAX_INPUT_CHARS, to_plain
+from bot.core.normalize import split_elisions, to_plain
 
 CLASSES = ("none", "crisis", "emergency", "poison")
 CERTAIN = 0.9999
@@ -33,12 +32,11 @@ CERTAIN = 0.9999
 table still lets questions about risks, the past and denials through)."""
 STEM = 5
 """Letters kept as a word's stem feature: "suicidal" and "suicide" share "suici"."""
-_ELISION = re.compile(r"\b([cdjlmnst]|qu)['\u2019](?=[aeiouyhàâéèêëîïôûœ])", re.IGNORECASE)
 
 
 def features(text: str) -> list[str]:
     """The cues one message offers: words, word pairs, stems and letter groups (typos)."""
-    words = to_plain(_ELISION.sub(r"\1 ", text[:MAX_INPUT_CHARS])).split()
+    words = to_plain(split_elisions(text)).split()
     found = [f"w:{w}" for w in words]
     found += [f"b:{a}_{b}" for a, b in pairwise(words)]
     for word in words:

@@ -27,6 +27,7 @@ _APOSTROPHES = re.compile(r"[\u0027\u2018\u2019\u02bc\u0060\u00b4]")
 _DIGIT_LETTER = re.compile(r"(?<=\d)(?=[^\W\d_])|(?<=[^\W\d_])(?=\d)")
 _NOT_WORD = re.compile(r"[^\w]+|_+")
 _SPACES = re.compile(r"\s+")
+_ELISION = re.compile(r"\b([cdjlmnst]|qu)['\u2019](?=[aeiouyhàâéèêëîïôûœ])", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,14 @@ def to_plain(text: str) -> str:
     text = _DIGIT_LETTER.sub(" ", text)
     text = _NOT_WORD.sub(" ", text)
     return _SPACES.sub(" ", text).strip()
+
+
+def split_elisions(text: str) -> str:
+    """French and Italian elisions become two words ("j'ai" -> "j ai", "l'aria" -> "l aria"),
+    so "en finir" is found in "d'en finir"; English contractions ("i'm", "don't") are
+    untouched. Only the danger checks use it: the knowledge base's phrase table expects
+    the joined form."""
+    return _ELISION.sub(r"\1 ", text[:MAX_INPUT_CHARS])
 
 
 class Normalizer:
