@@ -132,6 +132,9 @@ ENGLISH_QUESTION_WORDS = frozenset({
 })
 """Words that open an asking sentence in English ("could the coffee be making it worse").
 Other languages list theirs in ``knowledge/languages/<code>.yml`` (``question_words``)."""
+_COMMA = re.compile(r",\s*")
+_NOT_OPENERS = frozenset({"please", "pls", "help", "ok", "need", "advice"})
+"""Question words that also end a clause ("..., please", "..., ok"): no cut before them."""
 MIN_FOCUS_WORDS = 20
 """Messages shorter than this are read whole: there is no backstory to set aside."""
 
@@ -157,6 +160,21 @@ def _asks(sentence: str, question_words: frozenset[str]) -> bool:
     return bool(words) and words[0] in question_words
 
 
+def _clauses(sentence: str, question_words: frozenset[str]) -> list[str]:
+    """A sentence cut at each comma that opens a question ("my husband kicks all night and
+    his doctor wants him on it, will it make him dopey?"): one long sentence can carry
+    both the story and the question, and only a comma separates them."""
+    parts = _COMMA.split(sentence)
+    clauses = [parts[0]]
+    for part in parts[1:]:
+        words = to_plain(part).split()
+        if words and words[0] in question_words and words[0] not in _NOT_OPENERS:
+            clauses.append(part)
+        else:
+            clauses[-1] = f"{clauses[-1]}, {part}"
+    return [c.strip() for c in clauses if c.strip()]
+
+
 def focus(text: str, question_words: frozenset[str] = ENGLISH_QUESTION_WORDS) -> Focus | None:
     """The asking sentence(s) of a long message, or ``None`` when it should be read whole.
 
@@ -168,7 +186,7 @@ def focus(text: str, question_words: frozenset[str] = ENGLISH_QUESTION_WORDS) ->
     """
     if len(text.split()) < MIN_FOCUS_WORDS:
         return None
-    sentences = split_sentences(text)
+    sentences = [c for s in split_sentences(text) for c in _clauses(s, question_words)]
     if len(sentences) < 2:
         return None
     asking = [s for s in sentences if _asks(s, question_words)]

@@ -99,6 +99,30 @@ def test_the_asking_sentence_of_a_long_message_is_found() -> None:
     assert "metformin" in found.context
 
 
+def test_a_question_after_a_comma_is_the_asking_part_of_one_long_sentence() -> None:
+    text = ("my husband kicks all night and the doctor wants him on gabapentin for it, "
+            "will it make him dopey in the morning?")
+    found = focus(text)
+    assert found is not None
+    assert found.asking.startswith("will it make him dopey")
+    assert "husband kicks" in found.context
+
+
+def test_a_trailing_please_is_not_cut_off_as_a_question() -> None:
+    text = ("I have had restless legs for years and my doctor started me on gabapentin last "
+            "month, what should I know about it, please")
+    found = focus(text)
+    assert found is not None
+    assert found.asking == "what should I know about it, please"
+
+
+def test_a_story_then_a_question_after_a_comma_gets_the_question_answered(
+        engine: Engine) -> None:
+    text = ("my husband kicks all night and the doctor wants him on gabapentin, will it "
+            "make him dopey in the morning?")
+    assert engine.ask(text).decision.intent_id == "gabapentin_side_effects"
+
+
 @pytest.mark.parametrize("text", [
     "does gabapentin help restless legs?",              # short: read whole
     "I am 60. I take gabapentin. It helps. My legs are better now thanks a lot to all",
