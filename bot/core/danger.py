@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from re import _constants, _parser  # type: ignore[attr-defined]
 from typing import Any
 
@@ -228,6 +228,7 @@ class Detector:
         self._lexicon = lexicon
         self._known = lexicon.known_words | frozenset(vocabulary)
         self._keywords = lexicon.keywords
+        self._nearest = lru_cache(maxsize=4096)(self._nearest_keyword)  # per word, not message
         # Hundreds of patterns tried one after another at every word would cost milliseconds.
         # Each pattern instead names the literal text any match of it must contain (its
         # anchors, read from the pattern itself); one Aho-Corasick pass over the sentence
@@ -352,14 +353,18 @@ class Detector:
         for i, word in enumerate(words):
             if len(word) < MIN_CORRECTED_LENGTH or word in self._known or not word.isalpha():
                 continue
-            limit = 1 if len(word) < LONG_WORD else 2
-            best = process.extractOne(word, self._keywords, scorer=OSA.distance,
-                                      score_cutoff=limit)
-            if best is not None and best[0] != word and (
-                    len(word) > MIN_CORRECTED_LENGTH or len(best[0]) > len(word)):
-                fixed.append(f"{word}->{best[0]}")
-                words[i] = best[0]
+            meant = self._nearest(word)
+            if meant is not None and meant != word and (
+                    len(word) > MIN_CORRECTED_LENGTH or len(meant) > len(word)):
+                fixed.append(f"{word}->{meant}")
+                words[i] = meant
         return " ".join(words), fixed
+
+    def _nearest_keyword(self, word: str) -> str | None:
+        limit = 1 if len(word) < LONG_WORD else 2
+        best = process.extractOne(word, self._keywords, scorer=OSA.distance,
+                                  score_cutoff=limit)
+        return None if best is None else str(best[0])
 
 
 def anchors(pattern: str) -> frozenset[str] | None:

@@ -21,6 +21,7 @@ import math
 from array import array
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
 
@@ -37,15 +38,23 @@ STEM = 5
 def features(text: str) -> list[str]:
     """The cues one message offers: words, word pairs, stems and letter groups (typos)."""
     words = to_plain(split_elisions(text)).split()
-    found = [f"w:{w}" for w in words]
-    found += [f"b:{a}_{b}" for a, b in pairwise(words)]
+    found = [f"b:{a}_{b}" for a, b in pairwise(words)]
     for word in words:
-        if len(word) > STEM:
-            found.append(f"s:{word[:STEM]}")
-        if len(word) >= 6:
-            padded = f"<{word}>"
-            found += [f"c:{padded[i:i + 4]}" for i in range(len(padded) - 3)]
+        found += _word_features(word)
     return found
+
+
+@lru_cache(maxsize=8192)
+def _word_features(word: str) -> tuple[str, ...]:
+    """A word's own cues (the word, its stem, its letter groups): the same for every message
+    that uses it, so worked out once per word."""
+    found = [f"w:{word}"]
+    if len(word) > STEM:
+        found.append(f"s:{word[:STEM]}")
+    if len(word) >= 6:
+        padded = f"<{word}>"
+        found += [f"c:{padded[i:i + 4]}" for i in range(len(padded) - 3)]
+    return tuple(found)
 
 
 @dataclass(frozen=True)
@@ -66,7 +75,10 @@ class DangerModel:
     def __init__(self, index: Mapping[str, int], weights: array[float],
                  bias: tuple[float, ...], thresholds: Mapping[str, float]) -> None:
         self._index = index
-        self._weights = weights
+        width = len(CLASSES)
+        # One column per class, so a message's score is four sums over its feature rows
+        # done in C (``sum(map(...))``), not a Python loop over features times classes.
+        self._columns = tuple(weights[k::width] for k in range(width))
         self._bias = bias
         self.thresholds = dict(thresholds)
         self.certain = float(self.thresholds.get("certain", CERTAIN))
@@ -82,15 +94,10 @@ class DangerModel:
                    data["thresholds"])
 
     def scores(self, text: str) -> Scores:
-        totals = list(self._bias)
-        width = len(CLASSES)
-        for feature in set(features(text)):
-            row = self._index.get(feature)
-            if row is None:
-                continue
-            base = row * width
-            for k in range(width):
-                totals[k] += self._weights[base + k]
+        found = self._index.get
+        rows = [row for row in map(found, set(features(text))) if row is not None]
+        totals = [sum(map(column.__getitem__, rows), start)
+                  for column, start in zip(self._columns, self._bias, strict=True)]
         top = max(totals)
         exps = [math.exp(t - top) for t in totals]
         total = sum(exps)

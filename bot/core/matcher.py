@@ -24,6 +24,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Literal
 
 from rapidfuzz import fuzz, process
@@ -125,12 +126,16 @@ class Matcher:
         }
         # Spelling targets: real words only (no numbers or codes).
         self._vocabulary = sorted(w for w in self._weights if w.isalpha())
+        # People reuse words; one fuzzy search of the vocabulary per distinct word, not per
+        # message (a long story has a dozen unknown words, each a search of thousands).
+        self._spelled = lru_cache(maxsize=4096)(self._spell)
         self._examples: list[_Example] = []
         for intent_id, text, words in raw:
             unique = frozenset(words)
             entry = _Example(intent_id, text, unique, " ".join(sorted(unique)),
                              sum(self._weights[w] for w in unique))
             self._examples.append(entry)
+        self._example_weight = [entry.weight for entry in self._examples]
         # How typical each word is of each intent: the share of its examples using it.
         counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         sizes: dict[str, int] = defaultdict(int)
@@ -158,6 +163,11 @@ class Matcher:
         return [stem(w) for w in canonical.split()
                 if w not in self._stopwords and not w.isdigit()]
 
+    def _spell(self, word: str) -> str:
+        best = process.extractOne(word, self._vocabulary, scorer=fuzz.ratio,
+                                  score_cutoff=SPELLING_CUTOFF)
+        return word if best is None else str(best[0])
+
     def _correct(self, words: list[str]) -> tuple[list[str], list[str]]:
         corrected: list[str] = []
         notes: list[str] = []
@@ -165,13 +175,10 @@ class Matcher:
             if word in self._weights or len(word) < SPELLING_MIN_LENGTH or not word.isalpha():
                 corrected.append(word)
                 continue
-            best = process.extractOne(word, self._vocabulary, scorer=fuzz.ratio,
-                                      score_cutoff=SPELLING_CUTOFF)
-            if best is None:
-                corrected.append(word)
-            else:
-                corrected.append(best[0])
-                notes.append(f"{word}->{best[0]}")
+            meant = self._spelled(word)
+            corrected.append(meant)
+            if meant != word:
+                notes.append(f"{word}->{meant}")
         return corrected, notes
 
     def unknown_words(self, normalized: Normalized) -> list[str]:
@@ -236,15 +243,16 @@ class Matcher:
                     shared[idx] += weight
             if not shared:
                 continue
-            scored: list[tuple[float, int]] = []
-            for idx, common in shared.items():
-                recall = common / query_weight
-                precision = common / self._examples[idx].weight
-                scored.append((2 * recall * precision / (recall + precision), idx))
+            # The F-score of recall c/Q and precision c/E is 2c / (Q + E): one division.
+            example_weight = self._example_weight
+            scored = [(2 * common / (query_weight + example_weight[idx]), idx)
+                      for idx, common in shared.items()]
             best_score, best_text, best_recall = 0.0, "", 0.0
             for f_score, idx in heapq.nlargest(EXAMPLE_SHORTLIST, scored):
                 example = self._examples[idx]
-                fuzzy = fuzz.token_sort_ratio(query_joined, example.joined) / 100.0
+                # Both sides are already sorted unique words, so this is token_sort_ratio
+                # without re-splitting and re-sorting them at every call (a third the time).
+                fuzzy = fuzz.ratio(query_joined, example.joined) / 100.0
                 score = (1 - FUZZY_SHARE) * f_score + FUZZY_SHARE * fuzzy
                 if score > best_score:
                     best_score, best_text = score, example.text

@@ -24,9 +24,8 @@ MAX_INPUT_CHARS = 2000
 the cost of every later step however large the message."""
 
 _APOSTROPHES = re.compile(r"[\u0027\u2018\u2019\u02bc\u0060\u00b4]")
-_DIGIT_LETTER = re.compile(r"(?<=\d)(?=[^\W\d_])|(?<=[^\W\d_])(?=\d)")
-_NOT_WORD = re.compile(r"[^\w]+|_+")
-_SPACES = re.compile(r"\s+")
+_WORD = re.compile(r"[^\W\d_]+|\d+")
+"""A run of letters or a run of digits: "300mg" is two words, "_" and punctuation none."""
 _ELISION = re.compile(r"\b([cdjlmnst]|qu)['\u2019](?=[aeiouyhàâéèêëîïôûœ])", re.IGNORECASE)
 
 
@@ -55,9 +54,8 @@ def to_plain(text: str) -> str:
         # Strip accents but keep letters of other scripts: decompose, drop combining marks.
         decomposed = unicodedata.normalize("NFKD", text)
         text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    text = _DIGIT_LETTER.sub(" ", text)
-    text = _NOT_WORD.sub(" ", text)
-    return _SPACES.sub(" ", text).strip()
+    # One pass (it runs several times per message): the words, single-spaced.
+    return " ".join(_WORD.findall(text))
 
 
 def split_elisions(text: str) -> str:

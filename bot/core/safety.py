@@ -74,6 +74,10 @@ class Message:
         return self.normalized.canonical
 
     @cached_property
+    def about_a_risk(self) -> bool:  # several rules ask; see _about_a_risk
+        return _asked_imagined_or_past(self.findings)
+
+    @cached_property
     def dose_question(self) -> bool:
         return bool(self.rules.dose_question.search(self.plain))
 
@@ -236,7 +240,10 @@ def model_may_speak(m: Message, tier: str) -> bool:
 
 def _about_a_risk(m: Message) -> bool:
     """A danger word that was asked about, imagined or in the past, not happening now."""
-    f = m.findings
+    return m.about_a_risk
+
+
+def _asked_imagined_or_past(f: Findings) -> bool:
     return (any(f.seen(c) for c in ("crisis", "lethal", "severe", "event"))
             or f.in_one_sentence("young", "ingest", "medicine", live_only=False)
             or f.in_one_sentence("mistake", "ingest", "medicine", live_only=False))
