@@ -28,7 +28,7 @@ from pathlib import Path
 from bot.core.normalize import split_elisions, to_plain
 
 CLASSES = ("none", "crisis", "emergency", "poison")
-CERTAIN = 0.9999
+CERTAIN = 0.9998
 """A score at which the model may raise an alarm without any concept agreeing (the rule
 table still lets questions about risks, the past and denials through)."""
 STEM = 5
