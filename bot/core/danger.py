@@ -55,6 +55,8 @@ state beside them is)."""
 NOT_ASKABLE = frozenset({"crisis", "lethal", "farewell", "despair", "means", "denial"})
 """"I want to die" is never a question about dying, however it is framed."""
 SHORT_CLAUSE = 5
+TOLD_WINDOW = 3
+"""Words before a negation in which someone's words passed on are looked for ("dice que")."""
 """A clause this short right after a concept can still date it ("..., years ago")."""
 CLAUSE = " ; "
 """Joins a sentence's comma-separated clauses: no bounded word gap in a pattern crosses it."""
@@ -91,6 +93,7 @@ class Lexicon:
     reported: re.Pattern[str]
     joking: re.Pattern[str]
     leaflet: re.Pattern[str]
+    told: re.Pattern[str]  # someone's words passed on: "last night he told me he'd end it"
     false_negation: Mapping[str, frozenset[str]]  # language -> words that do not negate
     false_friends: Mapping[str, frozenset[str]]  # language -> other languages' danger words
     idioms: tuple[re.Pattern[str], ...]
@@ -262,7 +265,7 @@ class Detector:
                         if match.group(0) in friends or key in seen:
                             continue
                         seen.add(key)
-                        if self._negated(variant, match.start(), lang):
+                        if self._negated(variant, match.start(), lang, concept):
                             hits.append(Hit(concept, index, match.group(0), False, True))
                             continue
                         live = concept in CONTEXT or self._live(
@@ -308,6 +311,14 @@ class Detector:
         if concept not in NOT_ASKABLE and self._lexicon.leaflet.search(
                 " ".join(text[:start].split()[-WARNING_WINDOW:])):
             return False  # "the leaflet says angioedema, what is that"
+        told = [m.end() for m in lex.told.finditer(text, 0, start)]
+        if concept in NOT_ASKABLE and told and not (sentence.resolved or sentence.joking):
+            # A wish to die passed on ("years of this, and last night he told me he'll end
+            # it"): a time before the telling does not put the wish in the past; a time
+            # after it ("told me last year she wanted to die") does.
+            return not (lex.hypothetical.search(text[:start])
+                        or lex.history.search(text[told[-1]:])
+                        or (concept == "crisis" and self._warned(text, start)))
         if concept in NOT_ASKABLE:
             # Wanting to die is never a question, but may be the medicine's warning asked
             # about, imagined before it was said ("what if I feel suicidal"), or the past.
@@ -317,11 +328,13 @@ class Detector:
         return not (sentence.hypothetical or past or sentence.asked
                     or self._asked(text, start))
 
-    def _negated(self, text: str, start: int, lang: str) -> bool:
+    def _negated(self, text: str, start: int, lang: str, concept: str = "") -> bool:
         """A negation in the few words before, with no new clause in between: "not
         suicidal" is denied, "if it doesnt work he's going to end it" is not. A concept that
         is itself said with a negation ("non sa dove si trova", "can't breathe") is not
-        undone by another one before it."""
+        undone by another one before it. A child's word passed on ("a capsule is missing,
+        he says he didn't eat it") does not deny an event either; a denial of a wish to die
+        is kept even when passed on ("she says she's not suicidal")."""
         first = text[start:].split(" ", 1)[0]
         if self._lexicon.negation.fullmatch(first):
             return False
@@ -329,11 +342,14 @@ class Detector:
         not_here = self._lexicon.false_negation.get(lang, frozenset())
         # Spanish "he" is "I have", not a new subject: only the message's language says.
         starts_clause = self._lexicon.subject.get(lang) or self._lexicon.subject["en"]
-        for word in reversed(before):
+        words = text[:start].split()
+        for at in range(len(words) - 1, len(words) - 1 - len(before), -1):
+            word = words[at]
             if word == CLAUSE.strip():
                 return False
             if word not in not_here and self._lexicon.negation.fullmatch(word):
-                return True
+                said = " ".join(words[max(0, at - TOLD_WINDOW):at])
+                return concept in NOT_ASKABLE or not (said and self._lexicon.told.search(said))
             if starts_clause.fullmatch(word):
                 return False
         return False

@@ -513,7 +513,10 @@ DANGER_CONCEPTS = ("crisis", "lethal", "farewell", "despair", "unreachable", "me
                    "denial", "severe", "event", "young", "ingest", "medicine", "mistake",
                    "symptom", "depressant", "skin", "fever", "other_person", "self_person")
 DANGER_MARKERS = ("negation", "subject", "asking", "warning", "question", "hypothetical",
-                  "history", "resolved", "present", "now", "reported", "joking", "leaflet")
+                  "history", "resolved", "present", "now", "reported", "joking", "leaflet",
+                  "told")
+OPTIONAL_MARKERS = frozenset({"told"})
+"""Markers a language may leave out (added after the first languages were written)."""
 DANGER_REPLIES = ("crisis", "crisis_other", "emergency", "poison", "risk_line_emergency",
                   "risk_line_crisis")
 
@@ -559,7 +562,8 @@ def _load_danger(root: Path, languages: tuple[str, ...], out: _Collector) -> Lex
         for name in DANGER_MARKERS:
             marker = found_markers.get(name) if isinstance(found_markers, dict) else None
             if not marker:
-                out.add(file, "is required", field_=f"markers.{name}")
+                if name not in OPTIONAL_MARKERS:
+                    out.add(file, "is required", field_=f"markers.{name}")
             elif _compile(marker, file, f"markers.{name}", out):
                 markers[name].append(str(marker))
         if isinstance(found_markers, dict) and found_markers.get("subject"):
@@ -603,6 +607,7 @@ def _load_danger(root: Path, languages: tuple[str, ...], out: _Collector) -> Lex
         reported=joined(markers["reported"], words=False),
         joking=joined(markers["joking"], words=False),
         leaflet=joined(markers["leaflet"]),
+        told=joined(markers["told"]),
         false_negation=MappingProxyType(false_negation),
         false_friends=MappingProxyType(false_friends),
         idioms=tuple(re.compile(rf"\b(?:{p})\b") for p in idioms),

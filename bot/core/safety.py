@@ -127,8 +127,10 @@ def _mentions(pattern: re.Pattern[str], text: str) -> str | None:
 
 
 def _swallowed_by_someone_small(m: Message) -> bool:
-    """A child or a pet, a swallowing verb and a medicine, said in one sentence."""
-    return m.findings.in_one_sentence("young", "ingest", "medicine")
+    """A child or a pet, a swallowing verb and a medicine, said in one sentence; unless the
+    swallowing was denied ("she didn't swallow any, she just had the bottle")."""
+    return (m.findings.in_one_sentence("young", "ingest", "medicine")
+            and not m.findings.denied("ingest"))
 
 
 def _mixed_up(m: Message) -> bool:

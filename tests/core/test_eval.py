@@ -233,7 +233,8 @@ def test_load_items_reads_tag_and_language(tmp_path: Path) -> None:
 # little under the figures after each round's fixes so that a fall shows here.
 ROUNDS = {DATA_DIR / "blind_round1.yaml": (0.88, 0.90, 0.70),
           DATA_DIR / "blind_round2.yaml": (0.85, 0.90, 0.60),
-          DATA_DIR / "blind_round3.yaml": (0.83, 0.85, 0.60)}  # its first run: no fixes yet
+          DATA_DIR / "blind_round3.yaml": (0.83, 0.85, 0.60),
+          DATA_DIR / "blind_round4.yaml": (0.86, 0.75, 0.70)}  # its first run: 0.875, .771, .733
 
 
 @pytest.mark.parametrize("path", list(ROUNDS), ids=[p.stem for p in ROUNDS])
