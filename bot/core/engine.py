@@ -97,7 +97,10 @@ class Engine:
                 # Small talk must be mostly explained by an example: "how much of my sleep"
                 # shares one word with "thanks so much" and is not a thank-you.
                 min_recall=self.kb.matching.conversation_recall if conversation else 0.0,
-                context=reading.context, context_share=reading.context_share)
+                # Small talk is judged on the asking sentence alone: a backstory ("my
+                # daughter set this up for me...") would dilute its share of the question.
+                context=None if conversation else reading.context,
+                context_share=0.0 if conversation else reading.context_share)
             if safety.verdict == "narrow":
                 decision = replace(decision, why=replace(decision.why, rule=safety.rule))
                 if decision.kind != "answer" and safety.default:

@@ -10,7 +10,8 @@ synonyms, stopwords: every word the bot can use), before synonyms and safety:
   frequency list: "wedding" is a word, not a typo of "waking"), a number or a word under
   three letters is left alone;
 * three or four letters: one edit (with swaps: "hlep" -> "help", "byee" -> "bye");
-* five or more: rapidfuzz ``ratio`` of at least ``CUTOFF`` ("anxeity" -> "anxiety").
+* five or more: rapidfuzz ``ratio`` of at least ``CUTOFF`` ("anxeity" -> "anxiety"), else
+  two known words typed without a space ("whatdo" -> "what do").
 
 Among one-edit candidates, ties go to the word used more often in the examples. Results
 are cached per word and at most ``MAX_CORRECTIONS`` words are looked up per message, which
@@ -28,6 +29,8 @@ from rapidfuzz.distance import DamerauLevenshtein
 
 CUTOFF = 84.0
 MAX_CORRECTIONS = 3
+SPLIT_MIN = 2
+"""Shortest half of a run-together word that is split ("whatdo" -> "what do")."""
 COMMON = 20_000
 FREQUENCY_FILE = "frequency_dictionary_en_82_765.txt"
 
@@ -65,13 +68,26 @@ class Speller:
         if len(word) >= 5:
             best_long = process.extractOne(word, self._long, scorer=fuzz.ratio,
                                            score_cutoff=CUTOFF)
-            return word if best_long is None else str(best_long[0])
+            return self._split(word) if best_long is None else str(best_long[0])
         found = [(w, 100 - d, i) for w, d, i in process.extract(
             word, self._short, scorer=DamerauLevenshtein.distance, score_cutoff=1, limit=3)]
         if not found:
             return word
         best = max(found, key=lambda f: (f[1], self._counts[f[0]]))
         return str(best[0])
+
+    def _split(self, word: str) -> str:
+        """Two words typed without the space between them ("whatdo", "mylegs"): the split
+        whose halves are both words of the knowledge base (not merely English: "ballpark"
+        is not "ball park"), the rarer half as common as possible."""
+        best, best_count = word, 0
+        for cut in range(SPLIT_MIN, len(word) - SPLIT_MIN + 1):
+            head, tail = word[:cut], word[cut:]
+            if head in self._counts and tail in self._counts:  # the bot's own words only
+                count = min(self._counts.get(head, 1), self._counts.get(tail, 1))
+                if count > best_count:
+                    best, best_count = f"{head} {tail}", count
+        return best
 
     def correct(self, plain: str) -> str:
         """``plain`` (see ``normalize.to_plain``) with unknown words corrected."""
