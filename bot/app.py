@@ -71,6 +71,7 @@ from bot.updates import (
     FairUpdateProcessor,
     Intake,
     IntakeBot,
+    IntakeQueue,
 )
 from bot.usage import Usage
 
@@ -95,6 +96,13 @@ CAPACITY = 256
 fetching and the backlog waits at Telegram. Matching takes well under a millisecond, so
 this only bounds replies waiting on the network or on Telegram's rate limits."""
 CHAT_BACKLOG = 20
+WEBHOOK_CONNECTIONS = 1
+"""Telegram delivers webhook updates one at a time, so ids arrive in order (the inbox drops
+re-sends by id, IntakeQueue). Each POST is answered as soon as the update is on disk, so
+one connection keeps up: handling is not waited for."""
+WEBHOOK_LOGGER = "telegram.ext._utils.webhookhandler"
+"""PTB logs a webhook update it cannot read at CRITICAL, with the whole update (people's
+text, names, ids): its records are redacted at every level."""
 """Updates one chat may have waiting for its turn; more are dropped. Telegram lets a bot
 send 20 messages a minute to a group, so a 21st waiting mention would be answered more
 than a minute late (and would hold room every other chat needs)."""
@@ -150,6 +158,7 @@ def build_application(settings: Settings, kb: KnowledgeBase, *,
     builder = (
         ApplicationBuilder()
         .bot(bot)
+        .update_queue(IntakeQueue(intake))
         .application_class(DrainingApplication)
         .context_types(CONTEXT_TYPES)
         .concurrent_updates(processor)
@@ -270,7 +279,7 @@ async def open_inbox(app: BotApplication, settings: Settings) -> None:
     intake.inbox = await asyncio.to_thread(Inbox, settings.inbox_path)
     left = intake.replay(app.bot)
     for update in left:
-        await app.update_queue.put(update)
+        app.update_queue.put_nowait(update)  # already kept: not through IntakeQueue.put
     logger.info("inbox %s ready; %d unanswered update(s) from the last run", intake.inbox.path,
                 len(left))
 
@@ -325,7 +334,8 @@ class RedactingFormatter(logging.Formatter):
         self.secrets = {s: mask for s, mask in secrets.items() if s}
 
     def format(self, record: logging.LogRecord) -> str:
-        if record.levelno < logging.INFO and not record.name.startswith(OUR_LOGGERS):
+        if (record.levelno < logging.INFO and not record.name.startswith(OUR_LOGGERS)) or (
+                record.name == WEBHOOK_LOGGER):
             record = redacted(record)
         text = super().format(record)
         for secret, mask in self.secrets.items():
@@ -394,12 +404,20 @@ def _serve(app: BotApplication, settings: Settings, webhook: bool) -> None:
         logger.warning("WEBHOOK_SECRET_TOKEN is not set: anyone who finds the webhook URL "
                        "can post fake updates")
     app.bot_data.serving_webhook = True  # post_init adds GET /healthz to its server
+    keep_webhook_updates(app)
     logger.info("serving the webhook on %s:%s/%s", settings.webhook_listen,
                 settings.webhook_port, settings.webhook_path)
     app.run_webhook(listen=settings.webhook_listen, port=settings.webhook_port,
                     url_path=settings.webhook_path, webhook_url=settings.webhook_url,
                     secret_token=settings.webhook_secret,
-                    allowed_updates=list(ALLOWED_UPDATES))
+                    allowed_updates=list(ALLOWED_UPDATES),
+                    max_connections=WEBHOOK_CONNECTIONS)
+
+
+def keep_webhook_updates(app: BotApplication) -> None:
+    """Serving a webhook: keep each update in the inbox before Telegram gets its 200."""
+    if isinstance(app.update_queue, IntakeQueue):
+        app.update_queue.webhook = True
 
 
 def run_bot(settings: Settings, kb: KnowledgeBase, webhook: bool = False, *,

@@ -171,6 +171,37 @@ class Intake:
         return [parse(item, bot) for item in raw]
 
 
+class IntakeQueue(asyncio.Queue[object]):
+    """The application's update queue; serving a webhook, it is where updates are kept.
+
+    PTB's webhook handler awaits ``put`` and only then answers Telegram 200 (after which
+    Telegram forgets the update), so writing the update to the inbox here gives webhook
+    mode what :class:`IntakeBot` gives polling: nothing acknowledged is only in memory.
+    Telegram re-sends an update whose 200 it never received (the process died between the
+    write and the answer): an id at or under the inbox's high-water mark is one we have,
+    answered or waiting to be, and is dropped. Ids only rise because the webhook is set
+    with ``max_connections=1`` (Telegram delivers one at a time, in order). Updates the
+    last run left are queued with ``put_nowait``, which keeps nothing again.
+    """
+
+    def __init__(self, intake: Intake) -> None:
+        super().__init__()
+        self.intake = intake
+        self.webhook = False
+
+    async def put(self, item: object) -> None:
+        if self.webhook and isinstance(item, Update) and item.update_id:
+            if item.update_id <= self.intake.high_water():
+                logger.info("update=%s sent again by Telegram: already kept", item.update_id)
+                return
+            raw = sanitise(item.to_dict())  # cleaned at the edge, as getUpdates does
+            self.intake.accept([raw])
+            bot = item.get_bot()
+            if isinstance(bot, ExtBot):
+                item = parse(raw, bot)
+        await super().put(item)
+
+
 def parse(raw: dict[str, Any], bot: ExtBot[Any]) -> Update:
     """An update, or an empty one with the same id if the library cannot read it."""
     try:

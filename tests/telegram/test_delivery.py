@@ -18,9 +18,10 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
-from bot.app import BotApplication, build_application
+from bot.app import BotApplication, build_application, keep_webhook_updates
 from bot.config import Settings
 from bot.core.kb import KnowledgeBase
 from bot.handlers import common
@@ -29,6 +30,7 @@ from bot.inbox import Inbox
 from bot.updates import ALLOWED_UPDATES, FairUpdateProcessor, Intake
 from tests.telegram.conftest import assert_telegram_html
 from tests.telegram.fake import BOT_USERNAME, GROUP_ID, TOKEN, Call, FakeTelegram, Fault
+from tests.telegram.test_run import free_port
 
 QUESTION = "does gabapentin help restless legs"
 
@@ -229,6 +231,62 @@ async def test_updates_left_by_a_crash_are_answered_at_the_next_start_once(
         await wait_for(lambda: len(inbox) == 0, 5, "the inbox to empty")
     finally:
         await stop(app)
+
+
+async def test_a_webhook_update_is_on_disk_before_its_200_and_a_resend_is_dropped(
+        make_app: Callable[..., BotApplication], tmp_path: Path) -> None:
+    """Webhook mode's guarantee (README, "Delivery guarantees"): Telegram forgets an update
+    once it gets 200, so every update answered 200 must already be in the inbox (a kill -9
+    from then on cannot lose it), a re-send of one we have is dropped, and the next start
+    answers what was left, once."""
+    def update(n: int) -> dict[str, Any]:
+        return {"update_id": n, "message": {
+            "message_id": n, "date": int(time.time()), "text": QUESTION,
+            "chat": {"id": 300 + n, "type": "private"},
+            "from": {"id": 300 + n, "is_bot": False, "first_name": "P"}}}
+
+    fake = FakeTelegram()
+    app = make_app(fake, shutdown_grace_seconds=0.2)
+    keep_webhook_updates(app)
+    port = free_port()
+    await app.initialize()
+    assert app.post_init is not None and app.updater is not None
+    await app.post_init(app)
+    await app.updater.start_webhook(listen="127.0.0.1", port=port, url_path="hook",
+                                    max_connections=1)
+    await app.start()
+    inbox = app.bot_data.intake.inbox
+    assert inbox is not None
+    fake.latency = 30.0  # Telegram stalls: nothing can be answered before the "crash"
+    try:
+        async with httpx.AsyncClient() as client:
+            url = f"http://127.0.0.1:{port}/hook"
+            for n in (1, 2, 3):
+                response = await client.post(url, json=update(n))
+                assert response.status_code == 200
+                kept = {u["update_id"] for u in inbox.pending()}
+                assert n in kept, "answered 200 before the update was on disk"
+            again = await client.post(url, json=update(2))  # Telegram never saw our 200
+            assert again.status_code == 200
+        assert [u["update_id"] for u in inbox.pending()] == [1, 2, 3]
+        assert app.bot_data.intake.pending == 3  # the re-send was not queued twice
+    finally:
+        await app.updater.stop()
+        await app.stop()  # the grace runs out: the three are handed back, still on disk
+        await app.shutdown()
+        assert app.post_shutdown is not None
+        await app.post_shutdown(app)
+    assert not answers(fake, 301)
+    second = FakeTelegram()
+    restarted = make_app(second)
+    await start(restarted)
+    try:
+        await wait_for(lambda: all(answers(second, 300 + n) for n in (1, 2, 3)), 10,
+                       "the kept updates to be answered after the restart")
+        await asyncio.sleep(0.2)
+        assert [len(answers(second, 300 + n)) for n in (1, 2, 3)] == [1, 1, 1]
+    finally:
+        await stop(restarted)
 
 
 # --------------------------------------------------------------------------- fair sharing

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from bot.app import QUIET_LOGGERS, RedactingFormatter, configure_logging
+from bot.app import QUIET_LOGGERS, WEBHOOK_LOGGER, RedactingFormatter, configure_logging
 from bot.config import Settings
 from bot.core.engine import Engine
 from bot.core.kb import KnowledgeBase
@@ -74,6 +74,19 @@ def test_redacting_formatter_masks_the_token_in_tracebacks() -> None:
     text = formatter.format(record)
     assert TOKEN not in text
     assert "123456789:******ab" in text
+
+
+def test_a_webhook_update_ptb_cannot_read_is_logged_without_its_content() -> None:
+    """PTB's webhook handler logs the whole unreadable update at CRITICAL."""
+    data = {"update_id": 9, "message": {"text": "my private health question",
+                                        "from": {"first_name": "Pat"}}}
+    record = logging.LogRecord(WEBHOOK_LOGGER, logging.CRITICAL, __file__, 1,
+                               "Something went wrong processing the data received from "
+                               "Telegram. Received data was *not* processed! Received data "
+                               "was: %r", (data,), None)
+    text = RedactingFormatter({}).format(record)
+    assert "private health question" not in text and "Pat" not in text
+    assert "Something went wrong processing the data" in text
 
 
 def test_configure_logging_quiets_the_http_client() -> None:
