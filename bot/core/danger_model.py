@@ -79,6 +79,8 @@ class DangerModel:
         # One column per class, so a message's score is four sums over its feature rows
         # done in C (``sum(map(...))``), not a Python loop over features times classes.
         self._columns = tuple(weights[k::width] for k in range(width))
+        # A word's own cues are the same rows in every message: looked up once per word.
+        self._word_rows = lru_cache(maxsize=8192)(self._rows_of_word)
         self._bias = bias
         self.thresholds = dict(thresholds)
         self.certain = float(self.thresholds.get("certain", CERTAIN))
@@ -93,9 +95,18 @@ class DangerModel:
         return cls({n: i for i, n in enumerate(names)}, weights, tuple(data["bias"]),
                    data["thresholds"])
 
-    def scores(self, text: str) -> Scores:
+    def _rows_of_word(self, word: str) -> tuple[int, ...]:
         found = self._index.get
-        rows = [row for row in map(found, set(features(text))) if row is not None]
+        return tuple(row for row in map(found, _word_features(word)) if row is not None)
+
+    def scores(self, text: str) -> Scores:
+        words = to_plain(split_elisions(text)).split()
+        found = self._index.get
+        rows: set[int] = set()
+        for word in words:
+            rows.update(self._word_rows(word))
+        pairs = (found(f"b:{a}_{b}") for a, b in pairwise(words))
+        rows.update(row for row in pairs if row is not None)
         totals = [sum(map(column.__getitem__, rows), start)
                   for column, start in zip(self._columns, self._bias, strict=True)]
         top = max(totals)

@@ -68,8 +68,30 @@ def detect(text: str, hint: str | None = None,
 
 def _vote(tokens: list[str], words: Mapping[str, frozenset[str]]) -> dict[str, float]:
     votes: dict[str, float] = {}
+    owners_of = _owners(words)
     for token in tokens:
-        owners = [lang for lang, known in words.items() if token in known]
+        owners = owners_of.get(token, ())
         for lang in owners:
             votes[lang] = votes.get(lang, 0.0) + 1.0 / len(owners)
     return votes
+
+
+_OWNERS: list[tuple[Mapping[str, frozenset[str]], dict[str, tuple[str, ...]]]] = []
+KEPT_INDEXES = 4
+"""Word lists indexed at once (one per knowledge base loaded; a reload adds one)."""
+
+
+def _owners(words: Mapping[str, frozenset[str]]) -> dict[str, tuple[str, ...]]:
+    """word -> the languages that list it, built once per word list (a message's words are
+    looked up once each, not once per language)."""
+    for known, kept in _OWNERS:
+        if known is words:
+            return kept
+    listed: dict[str, list[str]] = {}
+    for lang, known_words in words.items():
+        for word in known_words:
+            listed.setdefault(word, []).append(lang)
+    built = {word: tuple(langs) for word, langs in listed.items()}
+    _OWNERS.append((words, built))
+    del _OWNERS[:-KEPT_INDEXES]
+    return built
