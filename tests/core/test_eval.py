@@ -229,21 +229,24 @@ def test_load_items_reads_tag_and_language(tmp_path: Path) -> None:
 
 # ------------------------------------------------------------------------------ blind rounds
 
-# Issue 8's blind rounds (tests/data/ROUNDS.md): (overall, multilingual, long) floors, set a
-# little under the figures after each round's fixes so that a fall shows here.
-ROUNDS = {DATA_DIR / "blind_round1.yaml": (0.88, 0.90, 0.70),
+# Issue 8's blind rounds (tests/data/ROUNDS.md): (overall, multilingual, long[, out of
+# scope]) floors, set a little under the figures after each round's fixes so that a fall
+# shows here.
+ROUNDS: dict[Path, tuple[float, ...]] = {DATA_DIR / "blind_round1.yaml": (0.88, 0.90, 0.70),
           DATA_DIR / "blind_round2.yaml": (0.85, 0.90, 0.60),
           DATA_DIR / "blind_round3.yaml": (0.83, 0.85, 0.60),
-          DATA_DIR / "blind_round4.yaml": (0.86, 0.75, 0.70)}  # its first run: 0.875, .771, .733
+          DATA_DIR / "blind_round4.yaml": (0.90, 0.85, 0.70),  # first run 0.875, .771, .733
+          DATA_DIR / "blind_round5.yaml": (0.83, 0.80, 0.50, 0.80)}  # first run .780 .657 .533
 
 
 @pytest.mark.parametrize("path", list(ROUNDS), ids=[p.stem for p in ROUNDS])
 def test_blind_round_floors(engine: Engine, path: Path) -> None:
     report = evaluate(engine, load_items(path))
-    overall, multilingual, long = ROUNDS[path]
+    overall, multilingual, long, *rest = ROUNDS[path]
+    out_of_scope = rest[0] if rest else 0.9  # round 5: a long message about a cat's hairballs
     per_tag = report.breakdown("tag")
     assert report.overall >= overall, f"{path.name}: {report.overall:.3f}\n" + (
         errors_listing(report))
     assert per_tag["multilingual"]["accuracy"] >= multilingual
     assert per_tag["long"]["accuracy"] >= long
-    assert report.summary()["out_of_scope_rejection"] >= 0.9
+    assert report.summary()["out_of_scope_rejection"] >= out_of_scope
