@@ -34,6 +34,10 @@ from bot.core.safety import RULES, Message, model_may_speak  # noqa: E402
 TRAINING = ROOT / "knowledge" / "danger" / "training"
 OUTPUT = ROOT / "knowledge" / "danger" / "model.json"
 FOLDS = 5
+ALONE_FALSE_ALARMS = 0.003
+"""Share of held-out ordinary messages the model may alarm on when no concept agrees."""
+CERTAIN_FLOOR = 0.999
+CERTAIN_CEILING = 0.999999
 
 
 def training_files() -> list[tuple[str, str]]:
@@ -66,14 +70,18 @@ def model_from(samples: list[tuple[str, str]]) -> DangerModel:
 
 def gate(engine: Engine, text: str) -> dict[str, bool]:
     """For each tier, whether the rule table would let the model speak on ``text`` (and
-    whether the concepts alone already raise it: then the model is not asked)."""
+    whether the concepts alone already raise it: then the model is not asked). The key
+    ``alone`` says whether the model could only speak on its own (no sign of any tier)."""
     kb = engine.kb
     lang = detect(text, None, kb.language_words)
     message = Message(kb.normalizer.normalize(text), engine.detector.find(text, lang),
                       kb.safety, kb.roles, text)
     concepts = next((r.name for r in RULES[:3] if r.test(message)), None)
-    return {tier: concepts is None and model_may_speak(message, tier)
-            for tier in ("crisis", "emergency", "poison")}
+    found = {tier: concepts is None and model_may_speak(message, tier)
+             for tier in ("crisis", "emergency", "poison")}
+    found["alone"] = concepts is None and not message.about_a_risk and not any(
+        found.values())
+    return found
 
 
 def choose_thresholds(labelled: list[tuple[str, str]], ordinary: list[tuple[str, str]],
@@ -81,12 +89,16 @@ def choose_thresholds(labelled: list[tuple[str, str]], ordinary: list[tuple[str,
     engine = Engine(load_knowledge_base())
     gates = {text: gate(engine, text) for text, _label in labelled}
     held: list[tuple[str, dict[str, float]]] = []
+    alone: list[tuple[str, float]] = []  # (label, best score) where the model is on its own
     for fold in range(FOLDS):
         train_part = [s for n, s in enumerate(labelled) if n % FOLDS != fold]
         test_part = [s for n, s in enumerate(labelled) if n % FOLDS == fold]
         model = model_from(train_part + ordinary)
         for text, label in test_part:
             scores = model.scores(text)
+            if gates[text]["alone"]:
+                best, value = scores.best
+                alone.append((label, value if label in (best, "none") else 0.0))
             # A score the gate would never let through cannot raise an alarm.
             held.append((label, {t: v if gates[text][t] else 0.0 for t, v in
                                  (("crisis", scores.crisis), ("emergency", scores.emergency),
@@ -106,7 +118,22 @@ def choose_thresholds(labelled: list[tuple[str, str]], ordinary: list[tuple[str,
         caught = sum(s[tier] >= threshold for s in positives)
         report[tier] = {"added_recall": round(caught / max(1, len(positives)), 3),
                         "threshold": thresholds[tier]}
-    any_alarm = sum(any(s[t] >= thresholds[t] for t in thresholds) for s in negatives)
+    # The model on its own, with no sign from the concepts: the lowest certainty at which
+    # held-out ordinary messages would be alarmed on at most ``ALONE_FALSE_ALARMS`` of the
+    # time (never under CERTAIN_FLOOR: a linear model's probabilities run high).
+    quiet = sorted((v for label, v in alone if label == "none"), reverse=True)
+    allowed_alone = int(len(quiet) * ALONE_FALSE_ALARMS)
+    certain = quiet[allowed_alone] + 1e-7 if allowed_alone < len(quiet) else CERTAIN_FLOOR
+    thresholds["certain"] = round(max(CERTAIN_FLOOR, min(certain, CERTAIN_CEILING)), 7)
+    lone = [v for label, v in alone if label != "none"]
+    report["alone"] = {"certain": thresholds["certain"],
+                       "added_recall": round(sum(v >= thresholds["certain"] for v in lone)
+                                             / max(1, len(lone)), 3),
+                       "held_out_false_alarms": round(
+                           sum(v >= thresholds["certain"] for v in quiet) / max(1, len(quiet)),
+                           4)}
+    any_alarm = sum(any(s[t] >= thresholds[t] for t in ("crisis", "emergency", "poison"))
+                    for s in negatives)
     report["held_out_false_alarms"] = round(any_alarm / max(1, len(negatives)), 3)
     return thresholds, report
 

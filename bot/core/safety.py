@@ -204,6 +204,13 @@ def _urgent(tier: Tier) -> Callable[[Message], SafetyCheck]:
     return outcome
 
 
+WEAK_SIGNS = frozenset({"self_person", "other_person", "ingest"})
+"""Concepts that say only who, or a verb like "took": the model alone needs at least one
+sign of anything else (a medicine, a means, a symptom...), or a linear model's
+near-certainty about odd messages ("my mother-in-law is coming for Christmas", "I took the
+car to the garage") would raise a crisis reply."""
+
+
 def _learned(tier: Tier) -> Callable[[Message], bool]:
     """The danger model's second opinion, for what the concepts did not recognise: its best
     class is ``tier`` and clears the threshold chosen on held-out training folds, and the
@@ -217,9 +224,12 @@ def _learned(tier: Tier) -> Callable[[Message], bool]:
         best, value = m.scores.best
         if best != tier or value < m.model.thresholds[tier]:
             return False
-        # Near-certain on its own, or sure enough where the concepts saw a sign of the
-        # same kind.
-        return value >= m.model.certain or model_may_speak(m, tier)
+        # Near-certain on its own (where the message names something of ours, not only a
+        # person: a linear model is near-certain about odd things, "my car grinds when I
+        # brake"), or sure enough where the concepts saw a sign of the same kind.
+        alone = value >= m.model.certain and any(
+            h.concept not in WEAK_SIGNS for h in m.findings.hits)
+        return alone or model_may_speak(m, tier)
     return test
 
 
