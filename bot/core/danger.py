@@ -279,7 +279,10 @@ class Detector:
         raw = split_elisions(text)
         # A sentence that ends with "?" asks; unless it also says "now", what it names is
         # asked about, not happening.
-        ends = ["?" in m.group(0) for m in _SENTENCE_END.finditer(raw)]
+        # "is this bad?" asks; "face drooping on one side???" or "?!" is alarm, not a
+        # question about a risk (its words decide: "how long does it last???" still asks).
+        ends = [m.group(0).count("?") == 1 and "!" not in m.group(0)
+                for m in _SENTENCE_END.finditer(raw)]
         result: list[_Sentence] = []
         for n, part in enumerate(_SENTENCE_END.split(raw)):
             clauses = tuple(c for c in (self._without_idioms(to_plain(piece))
