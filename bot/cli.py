@@ -11,11 +11,14 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.config import Settings, SettingsError, load_settings
 from bot.core.engine import Engine, Result
 from bot.core.kb import KnowledgeBase, KnowledgeBaseError, load_knowledge_base
+
+if TYPE_CHECKING:
+    from bot.core.evaluate import Report
 
 CONNECT_HINT = (
     "No TELEGRAM_BOT_TOKEN set: starting the terminal chat. To connect to Telegram, get a "
@@ -146,6 +149,13 @@ def cmd_eval(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
                 "did_you_mean_rate", "wrong_answer_rate"):
         print(f"{key:<22} {summary[key]:.3f}", file=stdout)
     _print_danger(summary["danger"], stdout)
+    _print_breakdowns(summary, stdout)
+    _print_errors(summary, report, stdout, verbose=args.verbose)
+    return 0
+
+
+def _print_breakdowns(summary: dict[str, Any], stdout: TextIO) -> None:
+    """Per kind and per language, so a weak group is not hidden by good totals."""
     for key, title in (("per_tag", "kind (tag)"), ("per_lang", "language")):
         rows = summary[key]
         if key == "per_lang" and set(rows) <= {"en"}:
@@ -156,20 +166,25 @@ def cmd_eval(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             for name, row in rows.items():
                 print(f"  {name:<20} {row['n']:>4} {row['accuracy']:>6.3f} "
                       f"{row['suggest']:>6.3f} {row['wrong']:>6.3f}", file=stdout)
-    if summary["errors_per_intent"]:
-        print("\nerrors per expected intent:", file=stdout)
-        for intent, count in summary["errors_per_intent"].items():
-            print(f"  {intent:<32} {count}", file=stdout)
-        print("\nmain confusions (expected -> predicted):", file=stdout)
-        for row in summary["confusions"]:
-            print(f"  {row['expected']} -> {row['predicted']}  x{row['count']}", file=stdout)
-        if args.verbose:
-            print("\nerrors:", file=stdout)
-            for o in report.errors:
-                label = f"[{o.item.tag or '-'}/{o.item.lang}] "
-                print(f"  {label}{o.item.expect} -> {o.predicted} ({o.decision} {o.score}): "
-                      f"{o.item.question}", file=stdout)
-    return 0
+
+
+def _print_errors(summary: dict[str, Any], report: Report, stdout: TextIO, *,
+                  verbose: bool) -> None:
+    """Where to look first (intents, confusions); every wrong question only with -v."""
+    if not summary["errors_per_intent"]:
+        return
+    print("\nerrors per expected intent:", file=stdout)
+    for intent, count in summary["errors_per_intent"].items():
+        print(f"  {intent:<32} {count}", file=stdout)
+    print("\nmain confusions (expected -> predicted):", file=stdout)
+    for row in summary["confusions"]:
+        print(f"  {row['expected']} -> {row['predicted']}  x{row['count']}", file=stdout)
+    if verbose:
+        print("\nerrors:", file=stdout)
+        for o in report.errors:
+            label = f"[{o.item.tag or '-'}/{o.item.lang}] "
+            print(f"  {label}{o.item.expect} -> {o.predicted} ({o.decision} {o.score}): "
+                  f"{o.item.question}", file=stdout)
 
 
 def _print_danger(danger: dict[str, Any], stdout: TextIO) -> None:
@@ -380,6 +395,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_Subcommand = Callable[[argparse.Namespace, Settings, TextIO, TextIO, TextIO], int]
+"""How main runs a subcommand: (args, settings, stdin, stdout, stderr) -> exit status."""
+
+_SUBCOMMANDS: dict[str, _Subcommand] = {  # one entry per subcommand of build_parser()
+    "ask": lambda args, settings, stdin, out, err: cmd_ask(args, stdin, out, err),
+    "chat": lambda args, settings, stdin, out, err: cmd_chat(args, stdin, out, err),
+    "eval": lambda args, settings, stdin, out, err: cmd_eval(args, out, err),
+    "kb": lambda args, settings, stdin, out, err: cmd_kb_check(args, out, err),
+    "report": lambda args, settings, stdin, out, err: cmd_report(args, settings, out, err),
+    "health": lambda args, settings, stdin, out, err: cmd_health(args, settings, out, err),
+    "run": cmd_run,
+}
+
+
 def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None,
          stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
     stdin = stdin or sys.stdin
@@ -392,19 +421,8 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None,
         print(f"rls-bot: {exc}", file=stderr)
         return 1
     args.kb = args.kb or settings.knowledge_dir
-    if args.command == "ask":
-        return cmd_ask(args, stdin, stdout, stderr)
-    if args.command == "chat":
-        return cmd_chat(args, stdin, stdout, stderr)
-    if args.command == "eval":
-        return cmd_eval(args, stdout, stderr)
-    if args.command == "kb":
-        return cmd_kb_check(args, stdout, stderr)
-    if args.command == "report":
-        return cmd_report(args, settings, stdout, stderr)
-    if args.command == "health":
-        return cmd_health(args, settings, stdout, stderr)
-    return cmd_run(args, settings, stdin, stdout, stderr)
+    command = _SUBCOMMANDS.get(args.command, _SUBCOMMANDS["run"])
+    return command(args, settings, stdin, stdout, stderr)
 
 
 def entry() -> int:

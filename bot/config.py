@@ -101,44 +101,15 @@ def load_settings(env: Mapping[str, str] | None = None,
 
             load_dotenv(dotenv_path, override=False)
         env = os.environ
-    token = env.get("TELEGRAM_BOT_TOKEN", "").strip() or None
-    if token is not None and not TOKEN_PATTERN.match(token):
-        raise SettingsError(
-            "TELEGRAM_BOT_TOKEN does not look like a bot token (expected '123456:ABC...', "
-            "as @BotFather gives it)"
-        )
-    admins: set[int] = set()
-    for part in re.split(r"[,\s]+", env.get("ADMIN_USER_IDS", "").strip()):
-        if not part:
-            continue
-        if not part.lstrip("-").isdigit():
-            raise SettingsError(f"ADMIN_USER_IDS must be numeric Telegram user ids, got {part!r}")
-        admins.add(int(part))
-    webhook_url = env.get("WEBHOOK_URL", "").strip() or None
-    if webhook_url and not webhook_url.startswith("https://"):
-        raise SettingsError("WEBHOOK_URL must start with https:// (Telegram requires TLS)")
-    secret = env.get("WEBHOOK_SECRET_TOKEN", "").strip() or None
-    if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
-        raise SettingsError("WEBHOOK_SECRET_TOKEN may use only A-Z, a-z, 0-9, _ and - "
-                            "(1-256 characters)")
-    base_url = env.get("TELEGRAM_API_BASE_URL", "").strip() or DEFAULT_API_BASE_URL
-    file_url = env.get("TELEGRAM_API_BASE_FILE_URL", "").strip() or DEFAULT_API_BASE_FILE_URL
-    for name, url in (("TELEGRAM_API_BASE_URL", base_url),
-                      ("TELEGRAM_API_BASE_FILE_URL", file_url)):
-        if not url.startswith(("http://", "https://")):
-            raise SettingsError(f"{name} must start with http:// or https://, got {url!r}")
+    token = _token(env)
+    admins = _admin_ids(env)
+    webhook_url, secret = _webhook(env)
+    base_url, file_url = _api_urls(env)
     knowledge = env.get("KNOWLEDGE_DIR", "").strip()
     store = env.get("STORE_PATH", "").strip()
     store_path = None if store.lower() in STORE_OFF else Path(store or DEFAULT_STORE_PATH)
     retention = _int(env, "SUGGESTION_RETENTION_DAYS", 90)
-    inbox = env.get("INBOX_PATH", "").strip()
-    if inbox.lower() in STORE_OFF:
-        inbox_path = None
-    elif inbox:
-        inbox_path = Path(inbox)
-    else:  # beside the store, so one folder holds the bot's state
-        inbox_path = (store_path.with_name(f"{store_path.stem}.inbox{store_path.suffix}")
-                      if store_path is not None else DEFAULT_INBOX_PATH)
+    inbox_path = _inbox_path(env.get("INBOX_PATH", "").strip(), store_path)
     deadline = _float(env, "RETRY_DEADLINE_SECONDS", 60.0, zero=True)
     grace = _float(env, "SHUTDOWN_GRACE_SECONDS", 20.0, zero=True)
     level = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
@@ -166,6 +137,62 @@ def load_settings(env: Mapping[str, str] | None = None,
         shutdown_grace_seconds=grace,
         **ops,
     )
+
+
+def _token(env: Mapping[str, str]) -> str | None:
+    """A mistyped token fails here, at start-up, not deep inside the HTTP client later."""
+    token = env.get("TELEGRAM_BOT_TOKEN", "").strip() or None
+    if token is not None and not TOKEN_PATTERN.match(token):
+        raise SettingsError(
+            "TELEGRAM_BOT_TOKEN does not look like a bot token (expected '123456:ABC...', "
+            "as @BotFather gives it)"
+        )
+    return token
+
+
+def _admin_ids(env: Mapping[str, str]) -> set[int]:
+    """Admin commands trust these ids, so one that is not a number stops start-up."""
+    admins: set[int] = set()
+    for part in re.split(r"[,\s]+", env.get("ADMIN_USER_IDS", "").strip()):
+        if not part:
+            continue
+        if not part.lstrip("-").isdigit():
+            raise SettingsError(f"ADMIN_USER_IDS must be numeric Telegram user ids, got {part!r}")
+        admins.add(int(part))
+    return admins
+
+
+def _webhook(env: Mapping[str, str]) -> tuple[str | None, str | None]:
+    """URL and secret token as Telegram's setWebhook accepts them, or one line on what is off."""
+    webhook_url = env.get("WEBHOOK_URL", "").strip() or None
+    if webhook_url and not webhook_url.startswith("https://"):
+        raise SettingsError("WEBHOOK_URL must start with https:// (Telegram requires TLS)")
+    secret = env.get("WEBHOOK_SECRET_TOKEN", "").strip() or None
+    if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+        raise SettingsError("WEBHOOK_SECRET_TOKEN may use only A-Z, a-z, 0-9, _ and - "
+                            "(1-256 characters)")
+    return webhook_url, secret
+
+
+def _api_urls(env: Mapping[str, str]) -> tuple[str, str]:
+    """Checked here: a stand-in Bot API's URL without http(s):// would fail only much later."""
+    base_url = env.get("TELEGRAM_API_BASE_URL", "").strip() or DEFAULT_API_BASE_URL
+    file_url = env.get("TELEGRAM_API_BASE_FILE_URL", "").strip() or DEFAULT_API_BASE_FILE_URL
+    for name, url in (("TELEGRAM_API_BASE_URL", base_url),
+                      ("TELEGRAM_API_BASE_FILE_URL", file_url)):
+        if not url.startswith(("http://", "https://")):
+            raise SettingsError(f"{name} must start with http:// or https://, got {url!r}")
+    return base_url, file_url
+
+
+def _inbox_path(inbox: str, store_path: Path | None) -> Path | None:
+    """By default beside the store, so one folder holds the bot's state."""
+    if inbox.lower() in STORE_OFF:
+        return None
+    if inbox:
+        return Path(inbox)
+    return (store_path.with_name(f"{store_path.stem}.inbox{store_path.suffix}")
+            if store_path is not None else DEFAULT_INBOX_PATH)
 
 
 class _Operations(TypedDict):

@@ -104,17 +104,26 @@ def respond(engine: Engine, current: Reply, text: str) -> Reply | None:
     if key == "m":
         return menus.main_menu(kb)
     if key in shown.keyed:
-        action = decode(shown.keyed[key].data)
-        return (menus.for_action(kb, action) if action else None) or menus.main_menu(kb)
+        return _press(kb, shown.keyed[key])
     if text.isdigit():
-        if 1 <= int(text) <= len(shown.numbered):
-            action = decode(shown.numbered[int(text) - 1].data)
-            return (menus.for_action(kb, action) if action else None) or menus.main_menu(kb)
-        return replace(current, text=kb.text("pick_number", count=len(shown.numbered)),
-                       title="", footer="", sources=(), disclaimer="", details="", toast="")
+        return _pick(kb, current, shown, int(text))
     if text.startswith("/"):
         return for_command(kb, engine, text[1:].split("@", 1)[0].lower())
     return engine.ask(text).reply
+
+
+def _press(kb: KnowledgeBase, button: Button) -> Reply:
+    """Typing a button's key does what a tap does in Telegram; a stale one shows the menu."""
+    action = decode(button.data)
+    return (menus.for_action(kb, action) if action else None) or menus.main_menu(kb)
+
+
+def _pick(kb: KnowledgeBase, current: Reply, shown: Choices, number: int) -> Reply:
+    """A number off the list keeps the screen and says which numbers there are, not an answer."""
+    if 1 <= number <= len(shown.numbered):
+        return _press(kb, shown.numbered[number - 1])
+    return replace(current, text=kb.text("pick_number", count=len(shown.numbered)),
+                   title="", footer="", sources=(), disclaimer="", details="", toast="")
 
 
 def chat(engine: Engine, stdin: TextIO, stdout: TextIO, *, intro: str = "") -> int:

@@ -32,7 +32,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-from telegram import Update
+from telegram import Message, Update
 from telegram._utils.defaultvalue import DEFAULT_NONE
 from telegram._utils.types import JSONDict, ODVInput
 from telegram.ext import Application, BaseUpdateProcessor, ExtBot
@@ -93,7 +93,11 @@ def kind_of(update: object) -> str:
         return "inline"
     if update.edited_message is not None:
         return "edited"
-    message = update.message
+    return _message_kind(update.message)
+
+
+def _message_kind(message: Message | None) -> str:
+    """Commands, questions and media are handled apart, so the log line tells them apart."""
     if message is None:
         return "other"
     if message.text is not None:

@@ -521,99 +521,131 @@ DANGER_REPLIES = ("crisis", "crisis_other", "emergency", "poison", "risk_line_em
                   "risk_line_crisis")
 
 
+@dataclass
+class _DangerParts:
+    """What the danger files add up to, language by language, before it is compiled once."""
+
+    concepts: dict[str, list[str]] = field(
+        default_factory=lambda: {name: [] for name in DANGER_CONCEPTS})
+    markers: dict[str, list[str]] = field(
+        default_factory=lambda: {name: [] for name in DANGER_MARKERS})
+    idioms: list[str] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+    replies: dict[str, dict[str, DangerText]] = field(default_factory=dict)
+    false_negation: dict[str, frozenset[str]] = field(default_factory=dict)
+    false_friends: dict[str, frozenset[str]] = field(default_factory=dict)
+    subjects: dict[str, str] = field(default_factory=dict)
+
+
 def _load_danger(root: Path, languages: tuple[str, ...], out: _Collector) -> Lexicon:
     """``knowledge/danger/<lang>.yml``: every language's concepts compiled together (danger is
     looked for in all of them at once), and each language's fixed replies. English is
     required; a language without a file is answered in English."""
-    concepts: dict[str, list[str]] = {name: [] for name in DANGER_CONCEPTS}
-    markers: dict[str, list[str]] = {name: [] for name in DANGER_MARKERS}
-    idioms: list[str] = []
-    keywords: list[str] = []
-    replies: dict[str, dict[str, DangerText]] = {}
-    false_negation: dict[str, frozenset[str]] = {}
-    false_friends: dict[str, frozenset[str]] = {}
-    subjects: dict[str, str] = {}
+    parts = _DangerParts()
     folder = root / "danger"
     present = [lang for lang in languages if (folder / f"{lang}.yml").is_file()]
     if "en" not in present:
         # English is the fallback for every reply: without it nothing can be answered.
         present.insert(0, "en")
     for lang in present:
-        file = f"danger/{lang}.yml"
         data = _read_yaml(folder / f"{lang}.yml", root, out)
-        if data is None:
-            continue
-        for key in sorted(set(data) - {"version", "language", "concepts", "markers", "idioms",
-                                       "keywords", "replies"}):
-            out.add(file, "unknown top-level key", field_=key)
-        found = data.get("concepts") or {}
-        if not isinstance(found, dict):
-            out.add(file, "must map a concept to a list of patterns", field_="concepts")
-            found = {}
-        for name, patterns in found.items():
-            if name not in concepts:
-                out.add(file, f"unknown concept (known: {', '.join(DANGER_CONCEPTS)})",
-                        field_=f"concepts.{name}")
-                continue
-            for pattern in _string_list(patterns, file, None, f"concepts.{name}", out):
-                if _compile(pattern, file, f"concepts.{name}", out):
-                    concepts[name].append(pattern)
-        found_markers = data.get("markers") or {}
-        for name in DANGER_MARKERS:
-            marker = found_markers.get(name) if isinstance(found_markers, dict) else None
-            if not marker:
-                if name not in OPTIONAL_MARKERS:
-                    out.add(file, "is required", field_=f"markers.{name}")
-            elif _compile(marker, file, f"markers.{name}", out):
-                markers[name].append(str(marker))
-        if isinstance(found_markers, dict) and found_markers.get("subject"):
-            subjects[lang] = str(found_markers["subject"])
-        raw_false = found_markers.get("false_negation") if isinstance(found_markers, dict) else ""
-        false_negation[lang] = frozenset(str(raw_false or "").split("|")) - {""}
-        raw_friends = (found_markers.get("false_friends")
-                       if isinstance(found_markers, dict) else "")
-        false_friends[lang] = frozenset(str(raw_friends or "").split("|")) - {""}
-        for pattern in _string_list(data.get("idioms"), file, None, "idioms", out):
-            if _compile(pattern, file, "idioms", out):
-                idioms.append(pattern)
-        keywords.extend(to_plain(k) for k in _string_list(data.get("keywords"), file, None,
-                                                          "keywords", out))
-        replies[lang] = _danger_replies(data.get("replies"), file, out)
+        if data is not None:
+            _read_danger_language(lang, data, parts, out)
     for name in ("crisis", "severe", "event", "symptom"):
-        if not concepts[name]:
+        if not parts.concepts[name]:
             out.add("danger/", f"no language defines the '{name}' concept")
+    return _lexicon(parts)
 
-    def joined(patterns: list[str], *, words: bool = True) -> re.Pattern[str]:
-        if not patterns:
-            return re.compile(r"(?!)")
-        body = "|".join(f"(?:{p})" for p in patterns)
-        return re.compile(rf"\b(?:{body})\b" if words else body)
 
-    every_pattern = [p for ps in (*concepts.values(), idioms) for p in ps]
+def _read_danger_language(lang: str, data: dict[str, Any], parts: _DangerParts,
+                          out: _Collector) -> None:
+    """One language's file adds to every language's patterns, and brings its own replies."""
+    file = f"danger/{lang}.yml"
+    for key in sorted(set(data) - {"version", "language", "concepts", "markers", "idioms",
+                                   "keywords", "replies"}):
+        out.add(file, "unknown top-level key", field_=key)
+    _danger_concepts(data.get("concepts") or {}, file, parts.concepts, out)
+    _danger_markers(lang, data.get("markers") or {}, file, parts, out)
+    for pattern in _string_list(data.get("idioms"), file, None, "idioms", out):
+        if _compile(pattern, file, "idioms", out):
+            parts.idioms.append(pattern)
+    parts.keywords.extend(to_plain(k) for k in _string_list(data.get("keywords"), file, None,
+                                                            "keywords", out))
+    parts.replies[lang] = _danger_replies(data.get("replies"), file, out)
+
+
+def _danger_concepts(found: Any, file: str, concepts: dict[str, list[str]],
+                     out: _Collector) -> None:
+    """Only the known concepts: the detector's rules are written against these names."""
+    if not isinstance(found, dict):
+        out.add(file, "must map a concept to a list of patterns", field_="concepts")
+        found = {}
+    for name, patterns in found.items():
+        if name not in concepts:
+            out.add(file, f"unknown concept (known: {', '.join(DANGER_CONCEPTS)})",
+                    field_=f"concepts.{name}")
+            continue
+        for pattern in _string_list(patterns, file, None, f"concepts.{name}", out):
+            if _compile(pattern, file, f"concepts.{name}", out):
+                concepts[name].append(pattern)
+
+
+def _danger_markers(lang: str, found_markers: Any, file: str, parts: _DangerParts,
+                    out: _Collector) -> None:
+    """Every marker but the optional ones is required: a language without one would miss a
+    negation or a question."""
+    for name in DANGER_MARKERS:
+        marker = found_markers.get(name) if isinstance(found_markers, dict) else None
+        if not marker:
+            if name not in OPTIONAL_MARKERS:
+                out.add(file, "is required", field_=f"markers.{name}")
+        elif _compile(marker, file, f"markers.{name}", out):
+            parts.markers[name].append(str(marker))
+    if isinstance(found_markers, dict) and found_markers.get("subject"):
+        parts.subjects[lang] = str(found_markers["subject"])
+    raw_false = found_markers.get("false_negation") if isinstance(found_markers, dict) else ""
+    parts.false_negation[lang] = frozenset(str(raw_false or "").split("|")) - {""}
+    raw_friends = (found_markers.get("false_friends")
+                   if isinstance(found_markers, dict) else "")
+    parts.false_friends[lang] = frozenset(str(raw_friends or "").split("|")) - {""}
+
+
+def _joined(patterns: list[str], *, words: bool = True) -> re.Pattern[str]:
+    """One regex search per marker, whatever the number of languages; never matches if empty."""
+    if not patterns:
+        return re.compile(r"(?!)")
+    body = "|".join(f"(?:{p})" for p in patterns)
+    return re.compile(rf"\b(?:{body})\b" if words else body)
+
+
+def _lexicon(parts: _DangerParts) -> Lexicon:
+    """Compiled once at load, so reading a message for danger never compiles a pattern."""
+    concepts, markers, keywords = parts.concepts, parts.markers, parts.keywords
+    every_pattern = [p for ps in (*concepts.values(), parts.idioms) for p in ps]
     return Lexicon(
         concepts=MappingProxyType({name: tuple(re.compile(rf"\b(?:{p})\b") for p in ps)
                                    for name, ps in concepts.items()}),
-        negation=joined(markers["negation"], words=False),
-        subject=MappingProxyType({lang: joined([pattern], words=False)
-                                  for lang, pattern in subjects.items()}),
-        asking=joined(markers["asking"]),
-        warning=joined(markers["warning"]),
-        question=joined(markers["question"], words=False),
-        hypothetical=joined(markers["hypothetical"], words=False),
-        history=joined(markers["history"], words=False),
-        present=joined(markers["present"], words=False),
-        now=joined(markers["now"], words=False),
-        resolved=joined(markers["resolved"], words=False),
-        reported=joined(markers["reported"], words=False),
-        joking=joined(markers["joking"], words=False),
-        leaflet=joined(markers["leaflet"]),
-        told=joined(markers["told"]),
-        false_negation=MappingProxyType(false_negation),
-        false_friends=MappingProxyType(false_friends),
-        idioms=tuple(re.compile(rf"\b(?:{p})\b") for p in idioms),
+        negation=_joined(markers["negation"], words=False),
+        subject=MappingProxyType({lang: _joined([pattern], words=False)
+                                  for lang, pattern in parts.subjects.items()}),
+        asking=_joined(markers["asking"]),
+        warning=_joined(markers["warning"]),
+        question=_joined(markers["question"], words=False),
+        hypothetical=_joined(markers["hypothetical"], words=False),
+        history=_joined(markers["history"], words=False),
+        present=_joined(markers["present"], words=False),
+        now=_joined(markers["now"], words=False),
+        resolved=_joined(markers["resolved"], words=False),
+        reported=_joined(markers["reported"], words=False),
+        joking=_joined(markers["joking"], words=False),
+        leaflet=_joined(markers["leaflet"]),
+        told=_joined(markers["told"]),
+        false_negation=MappingProxyType(parts.false_negation),
+        false_friends=MappingProxyType(parts.false_friends),
+        idioms=tuple(re.compile(rf"\b(?:{p})\b") for p in parts.idioms),
         keywords=tuple(sorted(set(keywords))),
         known_words=literal_words(every_pattern) | frozenset(keywords),
-        replies=MappingProxyType({k: MappingProxyType(v) for k, v in replies.items()}),
+        replies=MappingProxyType({k: MappingProxyType(v) for k, v in parts.replies.items()}),
     )
 
 
@@ -825,13 +857,7 @@ def _parse_intent(entry: Any, file: str, n: int, out: _Collector) -> Intent | No
     label = iid or f"#{n}"
     for key in sorted(set(entry) - INTENT_KEYS):
         out.add(file, f"unknown key (allowed: {', '.join(sorted(INTENT_KEYS))})", label, key)
-    if not iid:
-        out.add(file, "is required", label, "id")
-    elif not ID_PATTERN.match(iid):
-        out.add(file, "must be snake_case (a-z, 0-9, _)", label, "id")
-    elif len(iid) > MAX_ID_LENGTH:
-        out.add(file, f"is longer than {MAX_ID_LENGTH} characters (too long for button data)",
-                label, "id")
+    _check_intent_id(iid, file, label, out)
     for key in ("title", "answer"):
         if not _text(entry.get(key)):
             out.add(file, "is required", label, key)
@@ -859,12 +885,28 @@ def _parse_intent(entry: Any, file: str, n: int, out: _Collector) -> Intent | No
         related=_string_list(entry.get("related"), file, label, "related", out),
         reviewed=reviewed, file=file, topic=topic,
     )
+    _check_intent_texts(intent, label, out)
+    return intent
+
+
+def _check_intent_id(iid: str, file: str, label: str, out: _Collector) -> None:
+    """The id travels in button data (``i:more:<id>``), so it must be short and plain."""
+    if not iid:
+        out.add(file, "is required", label, "id")
+    elif not ID_PATTERN.match(iid):
+        out.add(file, "must be snake_case (a-z, 0-9, _)", label, "id")
+    elif len(iid) > MAX_ID_LENGTH:
+        out.add(file, f"is longer than {MAX_ID_LENGTH} characters (too long for button data)",
+                label, "id")
+
+
+def _check_intent_texts(intent: Intent, label: str, out: _Collector) -> None:
+    """The bot never gives a dose, and a medical answer is only as good as its sources."""
     for key in ("title", "answer", "details"):
         if DOSE_PATTERN.search(getattr(intent, key)):
-            out.add(file, "contains a dose amount; the bot never gives doses", label, key)
-    if medical and not intent.sources:
-        out.add(file, "a medical intent needs at least one source", label, "sources")
-    return intent
+            out.add(intent.file, "contains a dose amount; the bot never gives doses", label, key)
+    if intent.medical and not intent.sources:
+        out.add(intent.file, "a medical intent needs at least one source", label, "sources")
 
 
 def _review_date(value: Any, file: str, label: str | None, out: _Collector) -> dt.date | None:
@@ -941,14 +983,7 @@ def _load_selfcheck(root: Path, intents: Mapping[str, Intent], sources: Mapping[
         if len(values) != SELFCHECK_QUESTIONS:
             out.add(file, f"needs exactly {SELFCHECK_QUESTIONS} (one per essential criterion)",
                     field_=key)
-    texts: dict[str, dict[str, str]] = {}
-    for group, keys in (("labels", SELFCHECK_LABELS), ("results", SELFCHECK_RESULTS)):
-        raw = data.get(group)
-        found: dict[str, Any] = raw if isinstance(raw, dict) else {}
-        texts[group] = {k: _text(found.get(k)) for k in keys}
-        for key in keys:
-            if not texts[group][key]:
-                out.add(file, "is required", field_=f"{group}.{key}")
+    texts = _selfcheck_texts(data, file, out)
     for key in ("title", "intro", "offered_by"):
         if not _text(data.get(key)):
             out.add(file, "is required", field_=key)
@@ -956,14 +991,8 @@ def _load_selfcheck(root: Path, intents: Mapping[str, Intent], sources: Mapping[
     offered_by = _text(data.get("offered_by"))
     follow_ups = _string_list(data.get("follow_ups"), file, None, "follow_ups", out)
     if check_refs:
-        for sid in srcs:
-            if sid not in sources:
-                out.add(file, f"unknown source id '{sid}' (see sources.yml)", field_="sources")
-        if offered_by and offered_by not in intents:
-            out.add(file, f"unknown intent id '{offered_by}'", field_="offered_by")
-        for iid in follow_ups:
-            if iid not in intents:
-                out.add(file, f"unknown intent id '{iid}'", field_="follow_ups")
+        _check_selfcheck_refs(file, srcs, offered_by, follow_ups, out, intents=intents,
+                              sources=sources)
     if not srcs:
         out.add(file, "needs at least one source", field_="sources")
     check = SelfCheck(
@@ -976,6 +1005,34 @@ def _load_selfcheck(root: Path, intents: Mapping[str, Intent], sources: Mapping[
         if DOSE_PATTERN.search(text):
             out.add(file, "contains a dose amount; the bot never gives doses")
     return check
+
+
+def _selfcheck_texts(data: dict[str, Any], file: str,
+                     out: _Collector) -> dict[str, dict[str, str]]:
+    """Every button label and result text is required: the check's code shows each of them."""
+    texts: dict[str, dict[str, str]] = {}
+    for group, keys in (("labels", SELFCHECK_LABELS), ("results", SELFCHECK_RESULTS)):
+        raw = data.get(group)
+        found: dict[str, Any] = raw if isinstance(raw, dict) else {}
+        texts[group] = {k: _text(found.get(k)) for k in keys}
+        for key in keys:
+            if not texts[group][key]:
+                out.add(file, "is required", field_=f"{group}.{key}")
+    return texts
+
+
+def _check_selfcheck_refs(file: str, srcs: tuple[str, ...], offered_by: str,
+                          follow_ups: tuple[str, ...], out: _Collector, *,
+                          intents: Mapping[str, Intent], sources: Mapping[str, Source]) -> None:
+    """Ids into other files; a renamed intent or source must not leave a dead link."""
+    for sid in srcs:
+        if sid not in sources:
+            out.add(file, f"unknown source id '{sid}' (see sources.yml)", field_="sources")
+    if offered_by and offered_by not in intents:
+        out.add(file, f"unknown intent id '{offered_by}'", field_="offered_by")
+    for iid in follow_ups:
+        if iid not in intents:
+            out.add(file, f"unknown intent id '{iid}'", field_="follow_ups")
 
 
 def _load_intents(root: Path, out: _Collector) -> dict[str, Intent]:
@@ -1081,6 +1138,14 @@ def _load_menus(root: Path, intents: Mapping[str, Intent], out: _Collector,
         menu = _menu(str(menu_id), entry, intents, out, intents_read)
         if menu is not None:
             menus[menu.id] = menu
+    _check_menu_refs(menus, out)
+    commands = _commands(data.get("commands", []), menus, intents, out,
+                         intents_read=intents_read)
+    return menus, commands
+
+
+def _check_menu_refs(menus: Mapping[str, Menu], out: _Collector) -> None:
+    """Once every menu is read, since a menu may name one defined after it."""
     for menu in menus.values():
         for row in menu.rows:
             for ref in row:
@@ -1090,7 +1155,11 @@ def _load_menus(root: Path, intents: Mapping[str, Intent], out: _Collector,
             for ref in getattr(menu, key):
                 if ref not in menus:
                     out.add("menus.yml", f"unknown menu '{ref}'", field_=f"menus.{menu.id}.{key}")
-    raw_commands = data.get("commands", [])
+
+
+def _commands(raw_commands: Any, menus: Mapping[str, Menu], intents: Mapping[str, Intent],
+              out: _Collector, *, intents_read: bool) -> tuple[Command, ...]:
+    """Two commands of one name would leave it unclear which of them /name runs."""
     commands: list[Command] = []
     for n, entry in enumerate(raw_commands if isinstance(raw_commands, list) else [], 1):
         command = _command(n, entry, menus, intents, out, intents_read=intents_read)
@@ -1098,7 +1167,7 @@ def _load_menus(root: Path, intents: Mapping[str, Intent], out: _Collector,
             if any(c.name == command.name for c in commands):
                 out.add("menus.yml", "duplicate command", field_=f"commands.{command.name}")
             commands.append(command)
-    return menus, tuple(commands)
+    return tuple(commands)
 
 
 def _load_roles(root: Path, intents: Mapping[str, Intent], out: _Collector,

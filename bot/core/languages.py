@@ -143,80 +143,110 @@ def load_languages(directory: Path, intent_ids: frozenset[str]) -> Languages:
     folder = directory / "languages"
     for path in sorted(folder.glob("*.yml")) if folder.is_dir() else ():
         name = f"languages/{path.name}"
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as exc:
-            problems.append(_problem(name, f"is not valid YAML: {exc}"))
-            continue
-        code = path.stem
-        if code not in FOREIGN:
-            problems.append(_problem(name, f"unknown language '{code}' (one of {FOREIGN})"))
-            continue
-        if not isinstance(data, dict) or data.get("version") != 1:
-            problems.append(_problem(name, "needs a mapping with 'version: 1'"))
-            continue
-        unknown = set(data) - {"version", "note", "stopwords", "phrases", "words", "examples",
-                               "labels", "question_words"}
-        for key in sorted(unknown):
-            problems.append(_problem(name, f"unknown key '{key}'"))
-        note = data.get("note")
-        if not isinstance(note, str) or not note.strip():
-            problems.append(_problem(name, "needs a one-line 'note'", field="note"))
-            note = ""
-        stopwords = _strings(data.get("stopwords", []))
-        if stopwords is None:
-            problems.append(_problem(name, "must be a list of words", field="stopwords"))
-            stopwords = []
-        question_words = _strings(data.get("question_words", []))
-        if question_words is None:
-            problems.append(_problem(name, "must be a list of words", field="question_words"))
-            question_words = []
-        stemmer = snowballstemmer.stemmer(_STEMMERS[code])
-        tables: dict[str, dict[str, str]] = {}
-        written: set[str] = {to_plain(w) for w in stopwords}
-        for key in ("phrases", "words"):
-            raw = data.get(key, {}) or {}
-            if not isinstance(raw, dict) or not all(
-                    isinstance(v, str) for v in raw.values()):
-                problems.append(_problem(name, "must map words to English words", field=key))
-                raw = {}
-            table: dict[str, str] = {}
-            for variant, english in raw.items():
-                plain = to_plain(str(variant))
-                if key == "words":
-                    plain = str(stemmer.stemWord(plain))
-                table[plain] = to_plain(english)
-            tables[key] = table
-            written.update(w for v in raw for w in to_plain(str(v)).split())
-        examples: dict[str, tuple[str, ...]] = {}
-        raw_examples = data.get("examples", {}) or {}
-        if not isinstance(raw_examples, dict):
-            problems.append(_problem(name, "must map intent ids to lists", field="examples"))
-            raw_examples = {}
-        for intent_id, texts in raw_examples.items():
-            listed = _strings(texts)
-            if intent_id not in intent_ids:
-                problems.append(_problem(name, f"unknown intent id '{intent_id}'",
-                                        field="examples"))
-            elif listed is None:
-                problems.append(_problem(name, "must be a list of questions",
-                                        intent=intent_id, field="examples"))
-            else:
-                examples[intent_id] = tuple(listed)
-        labels = data.get("labels", {}) or {}
-        if not isinstance(labels, dict):
-            problems.append(_problem(name, "must map keys to text", field="labels"))
-            labels = {}
-        found[code] = Language(
-            code=code, note=" ".join(note.split()),
-            stopwords=frozenset(to_plain(w) for w in stopwords),
-            words=MappingProxyType(tables["words"]),
-            phrase_table=MappingProxyType(tables["phrases"]),
-            examples=MappingProxyType(examples),
-            labels=MappingProxyType({str(k): str(v) for k, v in labels.items()}),
-            question_words=frozenset(to_plain(w) for w in question_words),
-            vocabulary=frozenset(written),
-            _pattern=_compile(tables["phrases"]), _stemmer=stemmer)
+        data = _read(path, name, problems)
+        if data is not None:
+            found[path.stem] = _language(path.stem, data, name, intent_ids, problems)
     if problems:
         raise KnowledgeBaseError(problems)
     return Languages(MappingProxyType(found))
+
+
+def _read(path: Path, name: str, problems: list[Problem]) -> dict[str, Any] | None:
+    """A file that fails these is one problem, not an echo of it from every section."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        problems.append(_problem(name, f"is not valid YAML: {exc}"))
+        return None
+    code = path.stem
+    if code not in FOREIGN:
+        problems.append(_problem(name, f"unknown language '{code}' (one of {FOREIGN})"))
+        return None
+    if not isinstance(data, dict) or data.get("version") != 1:
+        problems.append(_problem(name, "needs a mapping with 'version: 1'"))
+        return None
+    return data
+
+
+def _language(code: str, data: dict[str, Any], name: str, intent_ids: frozenset[str],
+              problems: list[Problem]) -> Language:
+    """A wrong section is reported and read as empty, so one load lists every mistake."""
+    unknown = set(data) - {"version", "note", "stopwords", "phrases", "words", "examples",
+                           "labels", "question_words"}
+    for key in sorted(unknown):
+        problems.append(_problem(name, f"unknown key '{key}'"))
+    note = data.get("note")
+    if not isinstance(note, str) or not note.strip():
+        problems.append(_problem(name, "needs a one-line 'note'", field="note"))
+        note = ""
+    stopwords = _word_list(data, "stopwords", name, problems)
+    question_words = _word_list(data, "question_words", name, problems)
+    stemmer = snowballstemmer.stemmer(_STEMMERS[code])
+    tables, written = _tables(data, stemmer, name, problems)
+    examples = _examples(data, intent_ids, name, problems)
+    labels = data.get("labels", {}) or {}
+    if not isinstance(labels, dict):
+        problems.append(_problem(name, "must map keys to text", field="labels"))
+        labels = {}
+    return Language(
+        code=code, note=" ".join(note.split()),
+        stopwords=frozenset(to_plain(w) for w in stopwords),
+        words=MappingProxyType(tables["words"]),
+        phrase_table=MappingProxyType(tables["phrases"]),
+        examples=MappingProxyType(examples),
+        labels=MappingProxyType({str(k): str(v) for k, v in labels.items()}),
+        question_words=frozenset(to_plain(w) for w in question_words),
+        vocabulary=frozenset({to_plain(w) for w in stopwords} | written),
+        _pattern=_compile(tables["phrases"]), _stemmer=stemmer)
+
+
+def _word_list(data: dict[str, Any], key: str, name: str, problems: list[Problem]) -> list[str]:
+    """Stopwords and question words share one shape, so they share one check."""
+    words = _strings(data.get(key, []))
+    if words is None:
+        problems.append(_problem(name, "must be a list of words", field=key))
+        return []
+    return words
+
+
+def _tables(data: dict[str, Any], stemmer: Any, name: str,
+            problems: list[Problem]) -> tuple[dict[str, dict[str, str]], set[str]]:
+    """Keyed as to_english looks them up (a word by its stem), and every word as written."""
+    tables: dict[str, dict[str, str]] = {}
+    written: set[str] = set()
+    for key in ("phrases", "words"):
+        raw = data.get(key, {}) or {}
+        if not isinstance(raw, dict) or not all(
+                isinstance(v, str) for v in raw.values()):
+            problems.append(_problem(name, "must map words to English words", field=key))
+            raw = {}
+        table: dict[str, str] = {}
+        for variant, english in raw.items():
+            plain = to_plain(str(variant))
+            if key == "words":
+                plain = str(stemmer.stemWord(plain))
+            table[plain] = to_plain(english)
+        tables[key] = table
+        written.update(w for v in raw for w in to_plain(str(v)).split())
+    return tables, written
+
+
+def _examples(data: dict[str, Any], intent_ids: frozenset[str], name: str,
+              problems: list[Problem]) -> dict[str, tuple[str, ...]]:
+    """Each list must name an intent that exists: a renamed intent would lose them silently."""
+    examples: dict[str, tuple[str, ...]] = {}
+    raw_examples = data.get("examples", {}) or {}
+    if not isinstance(raw_examples, dict):
+        problems.append(_problem(name, "must map intent ids to lists", field="examples"))
+        return examples
+    for intent_id, texts in raw_examples.items():
+        listed = _strings(texts)
+        if intent_id not in intent_ids:
+            problems.append(_problem(name, f"unknown intent id '{intent_id}'",
+                                    field="examples"))
+        elif listed is None:
+            problems.append(_problem(name, "must be a list of questions",
+                                    intent=intent_id, field="examples"))
+        else:
+            examples[intent_id] = tuple(listed)
+    return examples

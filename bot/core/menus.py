@@ -8,6 +8,7 @@ come here, so a new menu appears in both.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from bot.core import actions, selfcheck
@@ -93,22 +94,28 @@ def _sources(kb: KnowledgeBase, menu: Menu) -> Reply:
                  sources_title=sources_title(kb, refs), buttons=((menu_button(kb),),))
 
 
+def _prompt(kb: KnowledgeBase, menu: Menu) -> Reply:
+    """A prompt menu only says how to ask: the question itself is typed, not tapped."""
+    return Reply("info", kb.text(f"menus.{menu.id}.text"), buttons=((menu_button(kb),),))
+
+
+_SHOW: dict[str, Callable[[KnowledgeBase, Menu], Reply | None]] = {
+    "main": lambda kb, menu: main_menu(kb),
+    "pages": lambda kb, menu: page(kb, menu, 1),
+    "list": _topic_list,
+    "sources": _sources,
+    "selfcheck": lambda kb, menu: selfcheck.start(kb),
+    "prompt": _prompt,
+}
+"""How each kind of menu (kb.MENU_KINDS) is shown; a kind not listed is shown as a prompt."""
+
+
 def show(kb: KnowledgeBase, menu_id: str) -> Reply | None:
     """The menu behind an ``m:<id>`` button, a command or a /start deep link."""
     menu = kb.menus.get(menu_id)
     if menu is None:
         return None
-    if menu.kind == "main":
-        return main_menu(kb)
-    if menu.kind == "pages":
-        return page(kb, menu, 1)
-    if menu.kind == "list":
-        return _topic_list(kb, menu)
-    if menu.kind == "sources":
-        return _sources(kb, menu)
-    if menu.kind == "selfcheck":
-        return selfcheck.start(kb)
-    return Reply("info", kb.text(f"menus.{menu.id}.text"), buttons=((menu_button(kb),),))
+    return _SHOW.get(menu.kind, _prompt)(kb, menu)
 
 
 def topic(kb: KnowledgeBase, action: TopicAction) -> Reply | None:
