@@ -13,8 +13,8 @@ from bot.core import compose, language
 from bot.core.danger import Detector
 from bot.core.kb import KnowledgeBase
 from bot.core.matcher import Decision, Matcher, Why
-from bot.core.normalize import MAX_INPUT_CHARS, to_plain
-from bot.core.reading import Reader
+from bot.core.normalize import MAX_INPUT_CHARS, Normalized, to_plain
+from bot.core.reading import Reader, Reading
 from bot.core.reply import Reply
 from bot.core.safety import SafetyCheck, Tier, check
 from bot.core.spelling import common_english
@@ -68,43 +68,9 @@ class Engine:
             # "side effects of metformin": a subject we know nothing about.
             safety = replace(safety, verdict="route", intent_id=None, rule="unknown_subject")
         if safety.verdict == "route":
-            why = Why(normalized.canonical,
-                      tuple(f"{a}->{b}" for a, b in normalized.replacements),
-                      rule=safety.rule)
-            if safety.intent_id is None:
-                decision = Decision("fallback", None, 0.0, (), why)
-            else:
-                decision = Decision("answer", safety.intent_id, 100.0, (), why)
-                family = self.kb.family(safety.intent_id)
-                if safety.verdict == "route" and len(family) > 1:
-                    # Routed to a taxonomy id with finer intents ("a drug test" -> other
-                    # uses): the finer intent written for the question answers it.
-                    finer = self.matcher.decide(normalized, family)
-                    if finer.kind == "answer" and finer.intent_id and \
-                            finer.score >= ROUTE_FINER_SCORE:
-                        decision = replace(decision, intent_id=finer.intent_id,
-                                           score=finer.score, candidates=finer.candidates,
-                                           why=replace(finer.why, rule=safety.rule))
+            decision = self._routed(safety, normalized)
         else:
-            conversation = safety.allowed is self.kb.safety.conversation_intents
-            allowed = safety.allowed
-            if allowed is not None and not conversation:
-                allowed = self.kb.expand(allowed)  # finer intents answer for their topic
-            decision = self.matcher.decide(
-                reading.asking or normalized, allowed,
-                threshold=self.kb.matching.conversation_threshold if conversation else None,
-                excluded=safety.excluded,
-                # Small talk must be mostly explained by an example: "how much of my sleep"
-                # shares one word with "thanks so much" and is not a thank-you.
-                min_recall=self.kb.matching.conversation_recall if conversation else 0.0,
-                # Small talk is judged on the asking sentence alone: a backstory ("my
-                # daughter set this up for me...") would dilute its share of the question.
-                context=None if conversation else reading.context,
-                context_share=0.0 if conversation else reading.context_share)
-            if safety.verdict == "narrow":
-                decision = replace(decision, why=replace(decision.why, rule=safety.rule))
-                if decision.kind != "answer" and safety.default:
-                    decision = replace(decision, kind="answer", intent_id=safety.default)
+            decision = self._matched(safety, reading)
         if reading.corrections:
             decision = replace(decision, why=replace(
                 decision.why, corrections=reading.corrections + decision.why.corrections))
@@ -116,6 +82,49 @@ class Engine:
         if safety.risk_line and reply.kind == "answer":
             reply = compose.with_risk_line(self.kb, reply, safety.risk_line, lang)
         return Result(decision, self.reader.with_note(reply, lang), truncated, lang)
+
+    def _routed(self, safety: SafetyCheck, normalized: Normalized) -> Decision:
+        """A safety rule named the answer (or that there is none to give)."""
+        why = Why(normalized.canonical,
+                  tuple(f"{a}->{b}" for a, b in normalized.replacements),
+                  rule=safety.rule)
+        if safety.intent_id is None:
+            return Decision("fallback", None, 0.0, (), why)
+        decision = Decision("answer", safety.intent_id, 100.0, (), why)
+        family = self.kb.family(safety.intent_id)
+        if len(family) > 1:
+            # Routed to a taxonomy id with finer intents ("a drug test" -> other uses): the
+            # finer intent written for the question answers it.
+            finer = self.matcher.decide(normalized, family)
+            if finer.kind == "answer" and finer.intent_id and \
+                    finer.score >= ROUTE_FINER_SCORE:
+                decision = replace(decision, intent_id=finer.intent_id, score=finer.score,
+                                   candidates=finer.candidates,
+                                   why=replace(finer.why, rule=safety.rule))
+        return decision
+
+    def _matched(self, safety: SafetyCheck, reading: Reading) -> Decision:
+        """Ordinary matching, within what the safety rules allow."""
+        conversation = safety.allowed is self.kb.safety.conversation_intents
+        allowed = safety.allowed
+        if allowed is not None and not conversation:
+            allowed = self.kb.expand(allowed)  # finer intents answer for their topic
+        decision = self.matcher.decide(
+            reading.asking or reading.whole, allowed,
+            threshold=self.kb.matching.conversation_threshold if conversation else None,
+            excluded=safety.excluded,
+            # Small talk must be mostly explained by an example: "how much of my sleep"
+            # shares one word with "thanks so much" and is not a thank-you.
+            min_recall=self.kb.matching.conversation_recall if conversation else 0.0,
+            # Small talk is judged on the asking sentence alone: a backstory ("my
+            # daughter set this up for me...") would dilute its share of the question.
+            context=None if conversation else reading.context,
+            context_share=0.0 if conversation else reading.context_share)
+        if safety.verdict == "narrow":
+            decision = replace(decision, why=replace(decision.why, rule=safety.rule))
+            if decision.kind != "answer" and safety.default:
+                decision = replace(decision, kind="answer", intent_id=safety.default)
+        return decision
 
     def language_of(self, text: str, hint: str | None = None) -> str:
         """The one language identification (``language.detect``): the danger detector, the

@@ -601,8 +601,9 @@ def _danger_markers(lang: str, found_markers: Any, file: str, parts: _DangerPart
                 out.add(file, "is required", field_=f"markers.{name}")
         elif _compile(marker, file, f"markers.{name}", out):
             parts.markers[name].append(str(marker))
-    if isinstance(found_markers, dict) and found_markers.get("subject"):
-        parts.subjects[lang] = str(found_markers["subject"])
+    subject = found_markers.get("subject") if isinstance(found_markers, dict) else None
+    if subject and str(subject) in parts.markers["subject"]:  # only a pattern that compiled
+        parts.subjects[lang] = str(subject)
     raw_false = found_markers.get("false_negation") if isinstance(found_markers, dict) else ""
     parts.false_negation[lang] = frozenset(str(raw_false or "").split("|")) - {""}
     raw_friends = (found_markers.get("false_friends")
