@@ -265,7 +265,8 @@ class Detector:
                         if match.group(0) in friends or key in seen:
                             continue
                         seen.add(key)
-                        if self._negated(variant, match.start(), lang, concept):
+                        if concept not in CONTEXT and self._negated(
+                                variant, match.start(), lang, concept):
                             hits.append(Hit(concept, index, match.group(0), False, True))
                             continue
                         live = concept in CONTEXT or self._live(
