@@ -96,10 +96,6 @@ CAPACITY = 256
 fetching and the backlog waits at Telegram. Matching takes well under a millisecond, so
 this only bounds replies waiting on the network or on Telegram's rate limits."""
 CHAT_BACKLOG = 20
-WEBHOOK_CONNECTIONS = 1
-"""Telegram delivers webhook updates one at a time, so ids arrive in order (the inbox drops
-re-sends by id, IntakeQueue). Each POST is answered as soon as the update is on disk, so
-one connection keeps up: handling is not waited for."""
 WEBHOOK_LOGGER = "telegram.ext._utils.webhookhandler"
 """PTB logs a webhook update it cannot read at CRITICAL, with the whole update (people's
 text, names, ids): its records are redacted at every level."""
@@ -410,8 +406,7 @@ def _serve(app: BotApplication, settings: Settings, webhook: bool) -> None:
     app.run_webhook(listen=settings.webhook_listen, port=settings.webhook_port,
                     url_path=settings.webhook_path, webhook_url=settings.webhook_url,
                     secret_token=settings.webhook_secret,
-                    allowed_updates=list(ALLOWED_UPDATES),
-                    max_connections=WEBHOOK_CONNECTIONS)
+                    allowed_updates=list(ALLOWED_UPDATES))
 
 
 def keep_webhook_updates(app: BotApplication) -> None:

@@ -11,8 +11,10 @@ What it holds is people's messages, i.e. health questions, so it is kept as smal
 short-lived as the guarantee allows: one row per unanswered update, deleted (with SQLite's
 ``secure_delete``, which overwrites the freed bytes) when it is answered; the write-ahead
 log is truncated whenever the inbox is empty; the file is created 0600 whatever the umask.
-Besides the rows it keeps one number, the highest update id ever fetched, so that updates
-Telegram sends again after a crash (fetched, but never confirmed) are not answered twice.
+Besides the rows it keeps the highest update id ever fetched, so that updates Telegram
+sends again after a crash (fetched, but never confirmed) are not answered twice, and the
+ids (only the ids) of the last ``SEEN_KEPT`` updates, for webhook re-sends that may come
+out of order.
 
 Durability: SQLite WAL with ``synchronous=NORMAL``, so a committed update survives the
 process dying at any instant; a power cut or kernel crash may lose the last fetch (see the
@@ -41,7 +43,12 @@ CREATE TABLE IF NOT EXISTS mark (
     name  TEXT PRIMARY KEY,
     value INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS seen (
+    update_id INTEGER PRIMARY KEY     -- ids only: which updates we already have
+);
 """
+SEEN_KEPT = 10_000
+"""Update ids remembered (no content) so a webhook re-send is recognised, in any order."""
 FILE_MODE = 0o600
 DIR_MODE = 0o700
 
@@ -85,6 +92,15 @@ class Inbox:
         row = self._db.execute("SELECT value FROM mark WHERE name = 'high_water'").fetchone()
         return int(row[0]) if row else 0
 
+    def seen(self, update_id: int) -> bool:
+        """Whether this update was kept before (answered since, or still waiting): a webhook
+        delivers concurrently, so ids need not arrive in order and the high-water mark
+        alone cannot tell a re-send from a late first delivery."""
+        with self._lock:
+            row = self._db.execute("SELECT 1 FROM seen WHERE update_id = ?",
+                                   (update_id,)).fetchone()
+        return row is not None
+
     def add(self, updates: Iterable[dict[str, Any]]) -> None:
         """Keep ``updates`` (raw JSON dicts with an ``update_id``) in one transaction."""
         rows = [(int(u["update_id"]), json.dumps(u, ensure_ascii=False)) for u in updates]
@@ -101,6 +117,9 @@ class Inbox:
                 self._db.execute(
                     "INSERT INTO mark (name, value) VALUES ('high_water', ?) ON CONFLICT "
                     "(name) DO UPDATE SET value = max(value, excluded.value)", (top,))
+                self._db.executemany("INSERT OR IGNORE INTO seen (update_id) VALUES (?)",
+                                     [(update_id,) for update_id, _ in rows])
+                self._db.execute("DELETE FROM seen WHERE update_id <= ?", (top - SEEN_KEPT,))
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise

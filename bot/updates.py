@@ -146,6 +146,9 @@ class Intake:
     def high_water(self) -> int:
         return self.inbox.high_water if self.inbox is not None else 0
 
+    def seen(self, update_id: int) -> bool:
+        return self.inbox.seen(update_id) if self.inbox is not None else False
+
     def accept(self, raw: list[dict[str, Any]]) -> None:
         """Keep fetched updates on disk before Telegram may forget them.
 
@@ -182,9 +185,9 @@ class IntakeQueue(asyncio.Queue[object]):
     Telegram forgets the update), so writing the update to the inbox here gives webhook
     mode what :class:`IntakeBot` gives polling: nothing acknowledged is only in memory.
     Telegram re-sends an update whose 200 it never received (the process died between the
-    write and the answer): an id at or under the inbox's high-water mark is one we have,
-    answered or waiting to be, and is dropped. Ids only rise because the webhook is set
-    with ``max_connections=1`` (Telegram delivers one at a time, in order). Updates the
+    write and the answer): an id the inbox has seen is one we have, answered or waiting to
+    be, and is dropped. Telegram delivers over several connections, so ids may arrive out
+    of order; the inbox remembers the ids themselves, not only the highest. Updates the
     last run left are queued with ``put_nowait``, which keeps nothing again.
     """
 
@@ -195,7 +198,7 @@ class IntakeQueue(asyncio.Queue[object]):
 
     async def put(self, item: object) -> None:
         if self.webhook and isinstance(item, Update) and item.update_id:
-            if item.update_id <= self.intake.high_water():
+            if self.intake.seen(item.update_id):
                 logger.info("update=%s sent again by Telegram: already kept", item.update_id)
                 return
             raw = sanitise(item.to_dict())  # cleaned at the edge, as getUpdates does
