@@ -20,6 +20,8 @@ from bot.core.safety import SafetyCheck, Tier, check
 from bot.core.spelling import common_english
 
 ROUTE_FINER_SCORE = 50.0
+POLITENESS_FROM_WORDS = 4
+"""Content words from which a greeting or thank-you in front of a question is ignored."""
 """A routed question goes to a finer intent only on a clear match: "horizant price" shares
 one word with "taking horizant on a plane" and stays with the intent it was routed to."""
 
@@ -109,10 +111,18 @@ class Engine:
         allowed = safety.allowed
         if allowed is not None and not conversation:
             allowed = self.kb.expand(allowed)  # finer intents answer for their topic
+        # Naming our topic with words to spare, a greeting or a thank-you is only politeness
+        # around the question ("hi, my mother takes gabapentin and is very dizzy"); a short
+        # "thanks for the gabapentin info" is still a thank-you.
+        query = reading.asking or reading.whole
+        content = [w for w in query.tokens if w not in self.kb.stopwords]
+        excluded = safety.excluded
+        if not conversation and len(content) >= POLITENESS_FROM_WORDS:
+            excluded = excluded | self.kb.safety.small_talk
         decision = self.matcher.decide(
-            reading.asking or reading.whole, allowed,
+            query, allowed,
             threshold=self.kb.matching.conversation_threshold if conversation else None,
-            excluded=safety.excluded,
+            excluded=excluded,
             # Small talk must be mostly explained by an example: "how much of my sleep"
             # shares one word with "thanks so much" and is not a thank-you.
             min_recall=self.kb.matching.conversation_recall if conversation else 0.0,

@@ -204,6 +204,7 @@ class SafetyRules:
     # Optional (a knowledge base without gabapentin-in-pregnancy answers leaves them out):
     pregnancy_gabapentin_intents: frozenset[str] = frozenset()
     pregnancy_other_medicine: re.Pattern[str] = re.compile(r"(?!)")
+    small_talk: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

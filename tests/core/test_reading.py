@@ -135,3 +135,15 @@ def test_the_backstory_does_not_outvote_the_question(engine: Engine) -> None:
     reading = engine.reader.read(STORY, "en")
     assert reading.asking is not None and reading.context is not None
     assert engine.ask(STORY).decision.intent_id == "evidence_quality"
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("hi, my mother takes gabapentin and is very dizzy", "gabapentin_side_effects"),
+    ("hola, mi madre toma gabapentina y está muy mareada", "gabapentin_side_effects"),
+    ("hello, does gabapentin help rls", "gabapentin_efficacy"),
+    ("thanks for the info on gabapentin", "thanks"),  # short: still a thank-you
+    ("hi", "greeting"),
+])
+def test_a_greeting_in_front_of_a_question_does_not_answer_it(engine: Engine, text: str,
+                                                              intent: str) -> None:
+    assert engine.ask(text).decision.intent_id == intent
