@@ -234,7 +234,7 @@ def test_load_items_reads_tag_and_language(tmp_path: Path) -> None:
 # shows here.
 ROUNDS: dict[Path, tuple[float, ...]] = {DATA_DIR / "blind_round1.yaml": (0.88, 0.90, 0.70),
           DATA_DIR / "blind_round2.yaml": (0.85, 0.90, 0.60),
-          DATA_DIR / "blind_round3.yaml": (0.83, 0.85, 0.60),
+          DATA_DIR / "blind_round3.yaml": (0.87, 0.85, 0.60),
           DATA_DIR / "blind_round4.yaml": (0.90, 0.85, 0.70),  # first run 0.875, .771, .733
           DATA_DIR / "blind_round5.yaml": (0.83, 0.80, 0.50, 0.80)}  # first run .780 .657 .533
 
