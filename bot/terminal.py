@@ -22,7 +22,8 @@ from bot.core.reply import Button, Reply
 WIDTH = 88
 QUIT = frozenset({"quit", "exit", "/quit", "/exit", "q"})
 KEYS = {"n": "n", "next": "n", "p": "p", "prev": "p", "previous": "p", "m": "m",
-        "menu": "m", "b": "b", "back": "b"}
+        "menu": "m", "b": "b", "back": "b", "more": "more", "more detail": "more",
+        "more details": "more", "tell me more": "more", "details": "more"}
 """What a person may type for each navigation key (the keys themselves are not words a
 person reads: each is shown beside its button's label from messages/)."""
 
@@ -103,13 +104,32 @@ def respond(engine: Engine, current: Reply, text: str) -> Reply | None:
         return None
     if key == "m":
         return menus.main_menu(kb)
-    if key in shown.keyed:
-        return _press(kb, shown.keyed[key])
+    if key is not None and (reply := _navigate(kb, current, shown, key)) is not None:
+        return reply
     if text.isdigit():
         return _pick(kb, current, shown, int(text))
     if text.startswith("/"):
         return for_command(kb, engine, text[1:].split("@", 1)[0].lower())
     return engine.ask(text).reply
+
+
+def _navigate(kb: KnowledgeBase, current: Reply, shown: Choices, key: str) -> Reply | None:
+    """A navigation key on this screen; None: the key has nothing to do here ("more" where
+    there are no details is then read as a question)."""
+    if key in shown.keyed:
+        return _press(kb, shown.keyed[key])
+    if key == "more":  # "more" on an answer opens its details, as the button would
+        detail = next((b for b in shown.numbered if b.label == kb.text("buttons.more")), None)
+        return _press(kb, detail) if detail is not None else None
+    if key in {"n", "p"}:  # no next or previous page here: keep the screen, say so
+        return _note(current, kb.text("no_page"))
+    return None
+
+
+def _note(current: Reply, text: str) -> Reply:
+    """The same screen with a one-line note instead of its content (its buttons stay)."""
+    return replace(current, text=text, title="", footer="", sources=(), disclaimer="",
+                   details="", toast="", reviewed="")
 
 
 def _press(kb: KnowledgeBase, button: Button) -> Reply:
@@ -122,8 +142,7 @@ def _pick(kb: KnowledgeBase, current: Reply, shown: Choices, number: int) -> Rep
     """A number off the list keeps the screen and says which numbers there are, not an answer."""
     if 1 <= number <= len(shown.numbered):
         return _press(kb, shown.numbered[number - 1])
-    return replace(current, text=kb.text("pick_number", count=len(shown.numbered)),
-                   title="", footer="", sources=(), disclaimer="", details="", toast="")
+    return _note(current, kb.text("pick_number", count=len(shown.numbered)))
 
 
 def chat(engine: Engine, stdin: TextIO, stdout: TextIO, *, intro: str = "") -> int:

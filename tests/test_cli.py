@@ -175,6 +175,17 @@ def test_chat_menus_and_questions(kb: KnowledgeBase) -> None:
     assert out.rstrip().endswith("Bye! Take care.")
 
 
+def test_chat_more_opens_the_details_and_n_without_pages_says_so(kb: KnowledgeBase) -> None:
+    code, out, _ = run("chat", stdin="does gabapentin help rls\nmore\nn\n99\nquit\n")
+    assert code == 0
+    screens = out.split("\n> ")
+    details = flat(kb.intents["gabapentin_efficacy"].details)
+    assert details[:60] in flat(screens[2])  # "more": the answer's details
+    assert flat(kb.messages["no_page"]) in flat(screens[3])
+    assert "Please pick a number from 1 to" in screens[4]
+    assert "Reviewed" not in screens[3] and "Reviewed" not in screens[4]
+
+
 def test_chat_ends_at_end_of_input() -> None:
     code, out, _ = run("chat", stdin="what is horizant\n")
     assert code == 0
