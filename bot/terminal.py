@@ -22,8 +22,7 @@ from bot.core.reply import Button, Reply
 WIDTH = 88
 QUIT = frozenset({"quit", "exit", "/quit", "/exit", "q"})
 KEYS = {"n": "n", "next": "n", "p": "p", "prev": "p", "previous": "p", "m": "m",
-        "menu": "m", "b": "b", "back": "b", "more": "more", "more detail": "more",
-        "more details": "more", "tell me more": "more", "details": "more"}
+        "menu": "m", "b": "b", "back": "b", "more": "more", "details": "more"}
 """What a person may type for each navigation key (the keys themselves are not words a
 person reads: each is shown beside its button's label from messages/)."""
 
