@@ -206,6 +206,7 @@ class SafetyRules:
     pregnancy_gabapentin_intents: frozenset[str] = frozenset()
     pregnancy_other_medicine: re.Pattern[str] = re.compile(r"(?!)")
     small_talk: frozenset[str] = frozenset()
+    risk_question: re.Pattern[str] = re.compile(r"(?!)")
 
 
 @dataclass(frozen=True)

@@ -377,6 +377,9 @@ RULES: tuple[Rule, ...] = (
     # side-effects family answers, with a line on what to call if it is happening now.
     # Never small talk or "no topic word".
     Rule("about_risk", _about_a_risk, _risk_answer),
+    Rule("risk_question", lambda m: bool(m.rules.risk_question.search(m.plain)),
+         lambda m: SafetyCheck("route", m.roles.side_effects, rule="risk_question",
+                               risk_line="emergency", dose_question=m.dose_question)),
     Rule("pregnancy", _pregnancy, _pregnancy_outcome),
     Rule("other_use", _other_use, lambda m: m.route(m.roles.other_uses, "other_use")),
     Rule("interaction", _interaction,

@@ -122,6 +122,19 @@ def test_a_question_about_a_risk_carries_what_to_call(engine: Engine, kb: Knowle
     assert kb.danger.replies["en"]["risk_line_crisis"].text in crisis.text
 
 
+@pytest.mark.parametrize("question", ["can gabapentin kill you", "could neurontin be fatal"])
+def test_can_it_kill_is_a_question_about_a_risk(engine: Engine, kb: KnowledgeBase,
+                                                question: str) -> None:
+    result = engine.ask(question)
+    assert result.tier is None
+    assert result.decision.intent_id == kb.roles.side_effects
+    assert kb.danger.replies["en"]["risk_line_emergency"].text in result.reply.text
+
+
+def test_will_this_many_kill_me_is_a_crisis(engine: Engine) -> None:
+    assert engine.ask("will 20 of these kill me tonight").tier == "crisis"
+
+
 def test_feedback_buttons_only_when_asked_and_medical(kb: KnowledgeBase) -> None:
     medical = compose.answer(kb, kb.intents["gabapentin_efficacy"], feedback=True)
     # The vote row sits just above the menu button, the last row.
