@@ -36,12 +36,22 @@ STEM = 5
 
 
 def features(text: str) -> list[str]:
-    """The cues one message offers: words, word pairs, stems and letter groups (typos)."""
-    words = to_plain(split_elisions(text)).split()
-    found = [f"b:{a}_{b}" for a, b in pairwise(words)]
+    """The cues one message offers: words, word pairs, stems and letter groups (typos).
+    Training reads these; scoring reads the same cues through _words, _pairs and
+    _word_features, so the two can never disagree."""
+    words = _words(text)
+    found = _pairs(words)
     for word in words:
         found += _word_features(word)
     return found
+
+
+def _words(text: str) -> list[str]:
+    return to_plain(split_elisions(text)).split()
+
+
+def _pairs(words: list[str]) -> list[str]:
+    return [f"b:{a}_{b}" for a, b in pairwise(words)]
 
 
 @lru_cache(maxsize=8192)
@@ -100,13 +110,11 @@ class DangerModel:
         return tuple(row for row in map(found, _word_features(word)) if row is not None)
 
     def scores(self, text: str) -> Scores:
-        words = to_plain(split_elisions(text)).split()
-        found = self._index.get
+        words = _words(text)
         rows: set[int] = set()
         for word in words:
             rows.update(self._word_rows(word))
-        pairs = (found(f"b:{a}_{b}") for a, b in pairwise(words))
-        rows.update(row for row in pairs if row is not None)
+        rows.update(row for row in map(self._index.get, _pairs(words)) if row is not None)
         totals = [sum(map(column.__getitem__, rows), start)
                   for column, start in zip(self._columns, self._bias, strict=True)]
         top = max(totals)
