@@ -231,6 +231,7 @@ class Detector:
         self._lexicon = lexicon
         self._known = lexicon.known_words | frozenset(vocabulary)
         self._keywords = lexicon.keywords
+        self._by_length: dict[int, tuple[str, ...]] = {}
         self._nearest = lru_cache(maxsize=4096)(self._nearest_keyword)  # per word, not message
         # Hundreds of patterns tried one after another at every word would cost milliseconds.
         # Each pattern instead names the literal text any match of it must contain (its
@@ -382,8 +383,12 @@ class Detector:
 
     def _nearest_keyword(self, word: str) -> str | None:
         limit = 1 if len(word) < LONG_WORD else 2
-        best = process.extractOne(word, self._keywords, scorer=OSA.distance,
-                                  score_cutoff=limit)
+        # A keyword more than ``limit`` letters longer or shorter is never that close.
+        near = self._by_length.get(len(word))
+        if near is None:
+            near = self._by_length[len(word)] = tuple(
+                k for k in self._keywords if abs(len(k) - len(word)) <= limit)
+        best = process.extractOne(word, near, scorer=OSA.distance, score_cutoff=limit)
         return None if best is None else str(best[0])
 
 

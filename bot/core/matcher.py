@@ -27,10 +27,11 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Literal
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 
 from bot.core.kb import KnowledgeBase
 from bot.core.normalize import Normalized
+from bot.core.spelling import NearWords
 
 DecisionKind = Literal["answer", "suggest", "fallback"]
 
@@ -125,7 +126,8 @@ class Matcher:
             for w, df in document_frequency.items()
         }
         # Spelling targets: real words only (no numbers or codes).
-        self._vocabulary = sorted(w for w in self._weights if w.isalpha())
+        self._vocabulary = NearWords(sorted(w for w in self._weights if w.isalpha()),
+                                     SPELLING_CUTOFF)
         # People reuse words; one fuzzy search of the vocabulary per distinct word, not per
         # message (a long story has a dozen unknown words, each a search of thousands).
         self._spelled = lru_cache(maxsize=4096)(self._spell)
@@ -164,9 +166,8 @@ class Matcher:
                 if w not in self._stopwords and not w.isdigit()]
 
     def _spell(self, word: str) -> str:
-        best = process.extractOne(word, self._vocabulary, scorer=fuzz.ratio,
-                                  score_cutoff=SPELLING_CUTOFF)
-        return word if best is None else str(best[0])
+        best = self._vocabulary.best(word)
+        return word if best is None else best
 
     def _correct(self, words: list[str]) -> tuple[list[str], list[str]]:
         corrected: list[str] = []
