@@ -119,9 +119,13 @@ class Engine:
         excluded = safety.excluded
         if not conversation and len(content) >= POLITENESS_FROM_WORDS:
             excluded = excluded | self.kb.safety.small_talk
+        settings = self.kb.matching
+        threshold = settings.conversation_threshold if conversation else (
+            settings.long_answer_threshold
+            if len(reading.whole.tokens) >= settings.long_words else None)
         decision = self.matcher.decide(
             query, allowed,
-            threshold=self.kb.matching.conversation_threshold if conversation else None,
+            threshold=threshold,
             excluded=excluded,
             # Small talk must be mostly explained by an example: "how much of my sleep"
             # shares one word with "thanks so much" and is not a thank-you.

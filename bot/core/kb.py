@@ -173,6 +173,10 @@ class MatchingSettings:
     conversation_threshold: float = 30.0
     urgent_threshold: float = 60.0
     conversation_recall: float = 0.3
+    # A long message shares a smaller part of its words with any one short example, so its
+    # best score runs lower for the same fit (tests/data/ROUNDS.md, "long messages").
+    long_words: int = 35
+    long_answer_threshold: float = 24.0
 
 
 @dataclass(frozen=True)
@@ -734,7 +738,8 @@ def _load_meta(root: Path, out: _Collector) -> MatchingSettings:
     settings = MatchingSettings()
     values: dict[str, float] = {}
     for key in ("answer_threshold", "suggest_threshold", "margin", "max_suggestions",
-                "conversation_threshold", "urgent_threshold", "conversation_recall"):
+                "conversation_threshold", "urgent_threshold", "conversation_recall",
+                "long_words", "long_answer_threshold"):
         value = raw.get(key, getattr(settings, key)) if isinstance(raw, dict) else None
         if not isinstance(value, int | float) or isinstance(value, bool) or not 0 <= value <= 100:
             out.add(file, "must be a number from 0 to 100", field_=f"matching.{key}")
@@ -752,6 +757,9 @@ def _load_meta(root: Path, out: _Collector) -> MatchingSettings:
         urgent_threshold=float(values.get("urgent_threshold", settings.urgent_threshold)),
         conversation_recall=float(values.get("conversation_recall",
                                              settings.conversation_recall * 100)) / 100,
+        long_words=int(values.get("long_words", settings.long_words)),
+        long_answer_threshold=float(values.get("long_answer_threshold",
+                                               settings.long_answer_threshold)),
     )
     return settings
 
