@@ -29,14 +29,14 @@ from bot.core.danger_model import train as fit  # noqa: E402
 from bot.core.engine import Engine  # noqa: E402
 from bot.core.kb import load_knowledge_base  # noqa: E402
 from bot.core.language import detect  # noqa: E402
-from bot.core.safety import RULES, Message, model_may_speak  # noqa: E402
+from bot.core.safety import RULES, Message, model_alone_may_speak, model_may_speak  # noqa: E402
 
 TRAINING = ROOT / "knowledge" / "danger" / "training"
 OUTPUT = ROOT / "knowledge" / "danger" / "model.json"
 FOLDS = 5
-ALONE_FALSE_ALARMS = 0.003
+ALONE_FALSE_ALARMS = 0.01
 """Share of held-out ordinary messages the model may alarm on when no concept agrees."""
-CERTAIN_FLOOR = 0.999
+CERTAIN_FLOOR = 0.99
 CERTAIN_CEILING = 0.999999
 
 
@@ -79,8 +79,8 @@ def gate(engine: Engine, text: str) -> dict[str, bool]:
     concepts = next((r.name for r in RULES[:3] if r.test(message)), None)
     found = {tier: concepts is None and model_may_speak(message, tier)
              for tier in ("crisis", "emergency", "poison")}
-    found["alone"] = concepts is None and not message.about_a_risk and not any(
-        found.values())
+    found["alone"] = (concepts is None and not message.about_a_risk
+                      and not any(found.values()) and model_alone_may_speak(message))
     return found
 
 

@@ -204,11 +204,22 @@ def _urgent(tier: Tier) -> Callable[[Message], SafetyCheck]:
     return outcome
 
 
-WEAK_SIGNS = frozenset({"self_person", "other_person", "ingest"})
-"""Concepts that say only who, or a verb like "took": the model alone needs at least one
-sign of anything else (a medicine, a means, a symptom...), or a linear model's
-near-certainty about odd messages ("my mother-in-law is coming for Christmas", "I took the
-car to the garage") would raise a crisis reply."""
+_ENDS_ASKING = re.compile(r"\?[^\w.!?]*$")
+"""A message whose last sentence is a question (emoji after the "?" allowed)."""
+
+
+def model_alone_may_speak(m: Message) -> bool:
+    """Whether the danger model may raise an alarm with no concept of the same kind.
+
+    Only on a statement that names someone or something of ours: indirect crises are told
+    ("sold the boat, rang my fishing friends, said that's it"), while a message that ends
+    by asking something is a question, which the concepts and the risk rules read better.
+    On held-out training folds at a certainty of 0.99, asking for any concept instead of
+    one beyond a person raised recall from 0.81 to 0.85; leaving questions out then cost
+    almost none of it and cut alarms on routine questions (of which a linear model is
+    sometimes near-certain: "is it ok to keep taking it forever", "my car grinds when I
+    brake") by a third (tests/data/safety/ROUNDS.md)."""
+    return bool(m.findings.hits) and not _ENDS_ASKING.search(m.text)
 
 
 def _learned(tier: Tier) -> Callable[[Message], bool]:
@@ -216,7 +227,11 @@ def _learned(tier: Tier) -> Callable[[Message], bool]:
     class is ``tier`` and clears the threshold chosen on held-out training folds, and the
     concepts did not judge the danger words asked about, imagined or past."""
     def test(m: Message) -> bool:
-        if m.model is None or _about_a_risk(m) or m.scores is None:
+        if m.model is None or _about_a_risk(m):
+            return False
+        if not (model_alone_may_speak(m) or model_may_speak(m, tier)):
+            return False  # before scoring: most routine questions stop here
+        if m.scores is None:
             return False
         if m.findings.denied(*DENIABLE) or m.findings.live("denial"):
             # "no thoughts of hurting myself, but...": the person said what it is not.
@@ -224,11 +239,9 @@ def _learned(tier: Tier) -> Callable[[Message], bool]:
         best, value = m.scores.best
         if best != tier or value < m.model.thresholds[tier]:
             return False
-        # Near-certain on its own (where the message names something of ours, not only a
-        # person: a linear model is near-certain about odd things, "my car grinds when I
-        # brake"), or sure enough where the concepts saw a sign of the same kind.
-        alone = value >= m.model.certain and any(
-            h.concept not in WEAK_SIGNS for h in m.findings.hits)
+        # Sure on its own (a statement naming something of ours), or sure enough where the
+        # concepts saw a sign of the same kind.
+        alone = value >= m.model.certain and model_alone_may_speak(m)
         return alone or model_may_speak(m, tier)
     return test
 
