@@ -116,6 +116,7 @@ class Findings:
     hits: tuple[Hit, ...] = ()
     corrections: tuple[str, ...] = ()
     sentences: tuple[str, ...] = field(default=(), repr=False)
+    ends_asking: bool = False  # the last sentence ends with "?" ("???" is alarm, not asking)
 
     def live(self, concept: str) -> bool:
         return any(h.live and h.concept == concept for h in self.hits)
@@ -182,7 +183,7 @@ class _Sentence:
                  lexicon: Lexicon) -> None:
         self.clauses = clauses
         self.text = CLAUSE.join(clauses)
-        self._question_mark = ends_with_question
+        self.ends_with_question = ends_with_question
         self._lex = lexicon
 
     @cached_property
@@ -199,7 +200,7 @@ class _Sentence:
         lex = self._lex
         present = self.now or bool(lex.present.search(self.text)
                                    or lex.reported.search(self.text))
-        return bool(lex.question.search(self.text) or self._question_mark) and not present
+        return bool(lex.question.search(self.text) or self.ends_with_question) and not present
 
     @cached_property
     def resolved(self) -> bool:  # "vet said no harm done"
@@ -253,7 +254,8 @@ class Detector:
         corrections: list[str] = []
         sentences: list[str] = []
         friends = self._lexicon.false_friends.get(lang, frozenset())
-        for index, sentence in enumerate(self._sentences(text)):
+        read = self._sentences(text)
+        for index, sentence in enumerate(read):
             plain = sentence.text
             sentences.append(plain)
             corrected, fixed = self._correct(plain)
@@ -273,7 +275,8 @@ class Detector:
                         live = concept in CONTEXT or self._live(
                             concept, variant, match.start(), sentence)
                         hits.append(Hit(concept, index, match.group(0), live))
-        return Findings(tuple(hits), tuple(corrections), tuple(sentences))
+        return Findings(tuple(hits), tuple(corrections), tuple(sentences),
+                        bool(read) and read[-1].ends_with_question)
 
     def _sentences(self, text: str) -> list[_Sentence]:
         """Each sentence as its comma-separated clauses in plain form (idioms removed), with

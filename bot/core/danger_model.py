@@ -32,6 +32,10 @@ CERTAIN = 0.9998
 """A score at which the model may raise an alarm without any concept agreeing (the rule
 table still lets questions about risks, the past and denials through)."""
 STEM = 5
+READABLE = 0.25
+"""Share of a message's words (three letters or more) the model has seen, under which it
+does not speak alone: random characters score near-certain somewhere (0.01 seen; every
+urgent message of the blind rounds: 0.33 or more)."""
 """Letters kept as a word's stem feature: "suicidal" and "suicide" share "suici"."""
 
 
@@ -72,6 +76,11 @@ class Scores:
     crisis: float
     emergency: float
     poison: float
+    known: float = 1.0  # share of the message's longer words the model has seen
+
+    @property
+    def readable(self) -> bool:
+        return self.known >= READABLE
 
     @property
     def best(self) -> tuple[str, float]:
@@ -115,12 +124,15 @@ class DangerModel:
         for word in words:
             rows.update(self._word_rows(word))
         rows.update(row for row in map(self._index.get, _pairs(words)) if row is not None)
+        longer = [w for w in words if len(w) >= 3 and w.isalpha()]
+        seen = sum(f"w:{w}" in self._index for w in longer)
         totals = [sum(map(column.__getitem__, rows), start)
                   for column, start in zip(self._columns, self._bias, strict=True)]
         top = max(totals)
         exps = [math.exp(t - top) for t in totals]
         total = sum(exps)
-        return Scores(*(e / total for e in exps[1:]))
+        crisis, emergency, poison = (e / total for e in exps[1:])
+        return Scores(crisis, emergency, poison, seen / len(longer) if longer else 1.0)
 
 
 def train(samples: Iterable[tuple[str, str]], *, epochs: int = 12, rate: float = 0.3,

@@ -30,6 +30,10 @@ MANY_SYMPTOMS = 3
 DENIABLE = ("crisis", "lethal", "farewell", "despair", "severe", "event", "symptom",
             "ingest")
 
+_DENIED_FOR = {"crisis": ("crisis", "lethal", "farewell", "despair")}
+"""What a denial must be about to keep the model quiet: "two weeks without taking it, I'm
+keeping them in a drawer" denies taking, not a wish to die."""
+
 _GABAPENTIN = re.compile(r"\b(gabapentin|enacarbil)\b")
 
 Verdict = Literal["urgent", "route", "narrow", "weak", "none"]
@@ -204,10 +208,6 @@ def _urgent(tier: Tier) -> Callable[[Message], SafetyCheck]:
     return outcome
 
 
-_ENDS_ASKING = re.compile(r"\?[^\w.!?]*$")
-"""A message whose last sentence is a question (emoji after the "?" allowed)."""
-
-
 def model_alone_may_speak(m: Message) -> bool:
     """Whether the danger model may raise an alarm with no concept of the same kind.
 
@@ -219,7 +219,7 @@ def model_alone_may_speak(m: Message) -> bool:
     almost none of it and cut alarms on routine questions (of which a linear model is
     sometimes near-certain: "is it ok to keep taking it forever", "my car grinds when I
     brake") by a third (tests/data/safety/ROUNDS.md)."""
-    return bool(m.findings.hits) and not _ENDS_ASKING.search(m.text)
+    return bool(m.findings.hits) and not m.findings.ends_asking
 
 
 def _learned(tier: Tier) -> Callable[[Message], bool]:
@@ -233,7 +233,7 @@ def _learned(tier: Tier) -> Callable[[Message], bool]:
             return False  # before scoring: most routine questions stop here
         if m.scores is None:
             return False
-        if m.findings.denied(*DENIABLE) or m.findings.live("denial"):
+        if m.findings.denied(*_DENIED_FOR.get(tier, DENIABLE)) or m.findings.live("denial"):
             # "no thoughts of hurting myself, but...": the person said what it is not.
             return False
         best, value = m.scores.best
@@ -241,7 +241,8 @@ def _learned(tier: Tier) -> Callable[[Message], bool]:
             return False
         # Sure on its own (a statement naming something of ours), or sure enough where the
         # concepts saw a sign of the same kind.
-        alone = value >= m.model.certain and model_alone_may_speak(m)
+        alone = (value >= m.model.certain and model_alone_may_speak(m)
+                 and m.scores.readable)
         return alone or model_may_speak(m, tier)
     return test
 
