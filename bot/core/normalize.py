@@ -16,6 +16,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 import ahocorasick
 
@@ -42,8 +43,14 @@ class Normalized:
         return tuple(self.canonical.split())
 
 
+@lru_cache(maxsize=256)
 def to_plain(text: str) -> str:
-    """Reduce any string to lowercase ASCII-ish words separated by single spaces."""
+    """Reduce any string to lowercase ASCII-ish words separated by single spaces.
+
+    Cached: language identification, the danger detector, the reader and the rule table
+    each need the plain form of the same message or sentence (about 18 calls a message);
+    a small in-memory cache of recent strings (never written anywhere) turns the repeats
+    into look-ups."""
     text = text[:MAX_INPUT_CHARS]
     if text.isascii():
         # Most messages: nothing to compose, decompose or strip (the same result, faster).

@@ -31,8 +31,9 @@ DENIABLE = ("crisis", "lethal", "farewell", "despair", "severe", "event", "sympt
             "ingest")
 
 _DENIED_FOR = {"crisis": ("crisis", "lethal", "farewell", "despair")}
-"""What a denial must be about to keep the model quiet: "two weeks without taking it, I'm
-keeping them in a drawer" denies taking, not a wish to die."""
+"""What a denial must be about to keep the model quiet where the concepts saw a sign of
+the same kind: "two weeks without taking it, I'm keeping them in a drawer" denies taking,
+not a wish to die. Alone, any denial keeps it quiet ("the dog did NOT eat any")."""
 
 _GABAPENTIN = re.compile(r"\b(gabapentin|enacarbil)\b")
 
@@ -242,7 +243,7 @@ def _learned(tier: Tier) -> Callable[[Message], bool]:
         # Sure on its own (a statement naming something of ours), or sure enough where the
         # concepts saw a sign of the same kind.
         alone = (value >= m.model.certain and model_alone_may_speak(m)
-                 and m.scores.readable)
+                 and m.scores.readable and not m.findings.denied(*DENIABLE))
         return alone or model_may_speak(m, tier)
     return test
 
