@@ -30,6 +30,9 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import DamerauLevenshtein
 
 CUTOFF = 84.0
+ONE_EDIT_UP_TO = 6
+"""Words up to this long are corrected by one edit (a swap counts as one): a single wrong
+letter in a five- or six-letter word ("treet", "stoping") rates 80-83, under ``CUTOFF``."""
 MAX_CORRECTIONS = 3
 SPLIT_MIN = 2
 """Shortest half of a run-together word that is split ("whatdo" -> "what do")."""
@@ -93,17 +96,17 @@ class Speller:
         self._known = frozenset(counts) | common
         self._counts = counts
         self._long = NearWords(sorted(w for w in counts if len(w) >= 4), CUTOFF)
-        self._short = sorted(w for w in counts if 2 <= len(w) <= 5)
+        self._short = sorted(w for w in counts if 2 <= len(w) <= ONE_EDIT_UP_TO + 1)
         self.correct_word = lru_cache(maxsize=4096)(self._correct_word)
 
     def _correct_word(self, word: str) -> str:
-        if len(word) >= 5:
+        if len(word) > ONE_EDIT_UP_TO:
             best_long = self._long.best(word)
             return self._split(word) if best_long is None else best_long
         found = [(w, 100 - d, i) for w, d, i in process.extract(
             word, self._short, scorer=DamerauLevenshtein.distance, score_cutoff=1, limit=3)]
         if not found:
-            return word
+            return self._split(word) if len(word) >= 5 else word
         best = max(found, key=lambda f: (f[1], self._counts[f[0]]))
         return str(best[0])
 
