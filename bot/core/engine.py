@@ -20,6 +20,9 @@ from bot.core.safety import SafetyCheck, Tier, check
 from bot.core.spelling import common_english
 
 ROUTE_FINER_SCORE = 50.0
+ASKED_OVERRIDES_ROUTE = 35.0
+"""The asking part of a long message must match this well to answer instead of a route
+read from its backstory (tests/data/ROUNDS.md, round 6)."""
 POLITENESS_FROM_WORDS = 4
 """Content words from which a greeting or thank-you in front of a question is ignored."""
 """A routed question goes to a finer intent only on a clear match: "horizant price" shares
@@ -71,6 +74,7 @@ class Engine:
             safety = replace(safety, verdict="route", intent_id=None, rule="unknown_subject")
         if safety.verdict == "route":
             decision = self._routed(safety, normalized)
+            decision = self._asked_otherwise(decision, safety, reading)
         else:
             decision = self._matched(safety, reading)
         if reading.corrections:
@@ -104,6 +108,23 @@ class Engine:
                                    candidates=finer.candidates,
                                    why=replace(finer.why, rule=safety.rule))
         return decision
+
+    def _asked_otherwise(self, routed: Decision, safety: SafetyCheck,
+                         reading: Reading) -> Decision:
+        """A long message routed by a word of its backstory ("my insurance won't cover
+        Horizant ...", "had a bad time with Requip years ago ...") whose asking part
+        clearly asks something else ("is Horizant a different drug?"): the asking part
+        answers. Only a clear match overrides the route."""
+        if reading.asking is None or routed.kind != "answer" or safety.intent_id is None:
+            return routed
+        asked = self.matcher.decide(reading.asking, excluded=self.kb.safety.small_talk,
+                                    context=reading.context,
+                                    context_share=reading.context_share)
+        if (asked.kind == "answer" and asked.intent_id is not None
+                and asked.score >= ASKED_OVERRIDES_ROUTE
+                and self.kb.topic_of(asked.intent_id) != self.kb.topic_of(routed.intent_id)):
+            return replace(asked, why=replace(asked.why, rule=f"asked:{safety.rule}"))
+        return routed
 
     def _matched(self, safety: SafetyCheck, reading: Reading) -> Decision:
         """Ordinary matching, within what the safety rules allow."""
