@@ -72,3 +72,18 @@ def test_license_file_matches_pyproject() -> None:
     assert project["license"] == "MIT"
     assert project["license-files"] == ["LICENSE"]
     assert (ROOT / "LICENSE").read_text(encoding="utf-8").startswith("MIT License")
+
+
+def test_a_non_editable_install_carries_every_file_the_loader_reads() -> None:
+    """pip install . (Docker) has no checkout next to the code: the knowledge base comes from
+    the data-files. The danger model (model.json) had been left out, so an installed bot
+    would have run without its learned second signal."""
+    data_files = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "data-files"]
+    shipped = {path for patterns in data_files.values() for pattern in patterns
+               for path in ROOT.glob(pattern)}
+    knowledge = ROOT / "knowledge"
+    needed = {p for p in knowledge.rglob("*") if p.is_file() and p.suffix in {".yml", ".json"}
+              and "training" not in p.relative_to(knowledge).parts}
+    assert knowledge / "danger" / "model.json" in needed
+    assert sorted(str(p.relative_to(ROOT)) for p in needed - shipped) == []
