@@ -63,6 +63,15 @@ def detect(text: str, hint: str | None = None,
             return code
     if ranked and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
         return ranked[0][0]
+    if ranked:
+        # The words tie ("quanto ... per" is Spanish and Italian alike): lingua, unsure
+        # overall, still ranks the tied languages ("quanto gabapentin si prende per l'rls"
+        # had fallen to English).
+        tied = {lang for lang, votes in ranked if votes == ranked[0][1]}
+        for value in values:
+            code = value.language.iso_code_639_1.name.lower()
+            if code in tied:
+                return code
     return hinted or DEFAULT
 
 
