@@ -168,7 +168,7 @@ def build_application(settings: Settings, kb: KnowledgeBase, *,
     services = app.bot_data
     services.intake = intake
     services.apologies = errors.Apologies()
-    services.engine = Engine(kb)
+    services.engine = Engine.shared(kb)
     services.health = status
     status.intents = lambda: len(services.engine.kb.intents)
     services.settings = settings

@@ -52,6 +52,21 @@ class Engine:
                       for w in to_plain(example).split()} | common_english()
         self.detector = Detector(kb.danger, vocabulary)
 
+    _last: tuple[KnowledgeBase, Engine] | None = None
+
+    @classmethod
+    def shared(cls, kb: KnowledgeBase) -> Engine:
+        """The engine of ``kb``, built once: an Engine is read-only and costs most of a
+        second to build (reading, indexes, the danger automaton), so an application built
+        again on the same knowledge base (a restart in-process, every test) reuses it. One
+        slot: a reload brings a new knowledge base, and the old engine goes with it."""
+        last = cls._last
+        if last is not None and last[0] is kb:
+            return last[1]
+        engine = cls(kb)
+        cls._last = (kb, engine)
+        return engine
+
     def ask(self, question: str, *, feedback: bool = False,
             language_hint: str | None = None) -> Result:
         """Answer one message. ``language_hint`` is Telegram's ``language_code``, if any."""

@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 from bot.core.engine import Engine
+from bot.core.kb import YAML_LOADER
 
 NEAR_MISS_TAGS = frozenset({"near_miss", "about_risk"})
 """Messages that share words with danger but are not an emergency: an urgent reply to one
@@ -200,7 +201,7 @@ class Report:
 
 
 def load_items(path: Path | str) -> list[Item]:
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    data = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=YAML_LOADER)
     if not isinstance(data, list):
         raise ValueError(f"{path}: expected a list of {{q, expect}} items")
     items = []

@@ -101,7 +101,7 @@ _TAXONOMY_END = "## Where finer intents belong"
 SOURCE_KEYS = frozenset({"id", "short", "year", "citation", "url", "status"})
 ROLES_FILE = "roles.yml"
 # libyaml's C loader parses the knowledge base several times faster (start-up, /reload).
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -362,7 +362,7 @@ def _read_yaml(path: Path, root: Path, out: _Collector) -> dict[str, Any] | None
         out.add(name, f"cannot be read: {exc}")
         return None
     try:
-        data = yaml.load(text, Loader=_YAML_LOADER)  # a safe loader, C or Python
+        data = yaml.load(text, Loader=YAML_LOADER)  # a safe loader, C or Python
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -30,7 +30,7 @@ from typing import Any
 import snowballstemmer
 import yaml
 
-from bot.core.kb import KnowledgeBaseError, Problem
+from bot.core.kb import YAML_LOADER, KnowledgeBaseError, Problem
 from bot.core.normalize import to_plain
 
 FOREIGN: tuple[str, ...] = ("es", "de", "fr", "pt", "it")
@@ -173,7 +173,7 @@ def load_languages(directory: Path, intent_ids: frozenset[str]) -> Languages:
 def _read(path: Path, name: str, problems: list[Problem]) -> dict[str, Any] | None:
     """A file that fails these is one problem, not an echo of it from every section."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)  # C if there
     except (OSError, yaml.YAMLError) as exc:
         problems.append(_problem(name, f"is not valid YAML: {exc}"))
         return None
