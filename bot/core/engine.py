@@ -20,13 +20,13 @@ from bot.core.safety import SafetyCheck, Tier, check
 from bot.core.spelling import common_english
 
 ROUTE_FINER_SCORE = 50.0
+"""A routed question goes to a finer intent only on a clear match: "horizant price" shares
+one word with "taking horizant on a plane" and stays with the intent it was routed to."""
 ASKED_OVERRIDES_ROUTE = 35.0
 """The asking part of a long message must match this well to answer instead of a route
 read from its backstory (tests/data/ROUNDS.md, round 6)."""
 POLITENESS_FROM_WORDS = 4
 """Content words from which a greeting or thank-you in front of a question is ignored."""
-"""A routed question goes to a finer intent only on a clear match: "horizant price" shares
-one word with "taking horizant on a plane" and stays with the intent it was routed to."""
 
 
 @dataclass(frozen=True)
