@@ -141,6 +141,10 @@ def _pick(kb: KnowledgeBase, current: Reply, shown: Choices, number: int) -> Rep
     """A number off the list keeps the screen and says which numbers there are, not an answer."""
     if 1 <= number <= len(shown.numbered):
         return _press(kb, shown.numbered[number - 1])
+    if not shown.numbered:
+        # A screen with nothing to pick (the danger reply is sent alone): the number was
+        # meant for a menu, so show it ("pick a number from 1 to 0" had been the answer).
+        return menus.main_menu(kb)
     return _note(current, kb.text("pick_number", count=len(shown.numbered)))
 
 

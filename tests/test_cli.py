@@ -211,6 +211,16 @@ def test_chat_urgent_reply_has_no_numbered_choices(kb: KnowledgeBase) -> None:
     assert flat(kb.disclaimer) not in flat(reply)  # no treatment footer under "call now"
 
 
+def test_a_number_after_the_urgent_reply_opens_the_menu(kb: KnowledgeBase) -> None:
+    """The danger reply has nothing to pick; a number typed next was meant for a menu (it
+    had answered "Please pick a number from 1 to 0")."""
+    code, out, _ = run("chat", stdin="i cant breathe\n2\nq\n")
+    assert code == 0
+    assert "from 1 to 0" not in out
+    after = out.split(flat(kb.danger.replies["en"]["emergency"].text.split(".")[0]))[-1]
+    assert kb.messages["menus.main.text"] in after
+
+
 def test_run_without_a_token_starts_the_chat(monkeypatch: pytest.MonkeyPatch,
                                              tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)  # no .env here
