@@ -150,6 +150,7 @@ class Focus:
 
     asking: str
     context: str
+    before: str = ""  # the backstory sentence right before the first asking one
 
 
 def split_sentences(text: str) -> list[str]:
@@ -200,4 +201,5 @@ def focus(text: str, question_words: frozenset[str] = ENGLISH_QUESTION_WORDS) ->
     if not asking:
         return None
     rest = [s for s in sentences if s not in asking]
-    return Focus(" ".join(asking), " ".join(rest))
+    first = sentences.index(asking[0])
+    return Focus(" ".join(asking), " ".join(rest), sentences[first - 1] if first else "")

@@ -106,11 +106,19 @@ class Reader:
         if found is None:
             return Reading(language_code, whole, corrections=fixed)
         asking = self._normalize(found.asking, code)
-        content = [w for w in asking.tokens if w not in self._kb.stopwords]
-        if len(content) < MIN_ASKING_WORDS:
+        context = found.context
+        if len(self._content(asking)) < MIN_ASKING_WORDS and found.before:
+            # "... people whose RLS comes with pain do better on it. Is that true?": a thin
+            # question leans on the sentence just before it, not on the whole story.
+            asking = self._normalize(f"{found.before} {found.asking}", code)
+            context = " ".join(context.replace(found.before, " ", 1).split())
+        if len(self._content(asking)) < MIN_ASKING_WORDS:
             return Reading(language_code, whole, corrections=fixed)
-        return Reading(language_code, whole, asking, self._normalize(found.context, code),
+        return Reading(language_code, whole, asking, self._normalize(context, code),
                        CONTEXT_SHARE, fixed)
+
+    def _content(self, normalized: Normalized) -> list[str]:
+        return [w for w in normalized.tokens if w not in self._kb.stopwords]
 
     def with_note(self, reply: Reply, code: str) -> Reply:
         """The English reply, opened by the one-line note in the person's language."""

@@ -131,6 +131,19 @@ def test_short_or_non_asking_messages_are_read_whole(text: str) -> None:
     assert focus(text) is None
 
 
+def test_a_thin_question_is_read_with_the_sentence_it_points_back_to(
+        engine: Engine) -> None:
+    text = ("My grandfather had diabetes and took metformin for years. I have had restless "
+            "legs since my forties and tried ropinirole, but it made me sick. A friend told "
+            "me that iron tablets calm the legs at night. Is that so?")
+    found = focus(text)
+    assert found is not None and "iron tablets" in found.before
+    reading = engine.reader.read(text, "en")
+    assert reading.asking is not None and "iron" in reading.asking.tokens
+    assert reading.context is not None and "iron" not in reading.context.tokens
+    assert engine.kb.topic_of(engine.ask(text).decision.intent_id or "") == "iron_and_rls"
+
+
 def test_the_backstory_does_not_outvote_the_question(engine: Engine) -> None:
     reading = engine.reader.read(STORY, "en")
     assert reading.asking is not None and reading.context is not None
