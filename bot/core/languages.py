@@ -93,8 +93,8 @@ class Language:
         return out
 
     def stem(self, word: str) -> str:
-        """Snowball's stem, cached: the pure-Python stemmer costs ~0.2 ms a word, more than
-        the whole matching of a question, and people reuse the same words."""
+        """Snowball's stem, cached: people reuse the same words, and without PyStemmer (C)
+        snowballstemmer's pure Python costs up to 0.1 ms a word."""
         cache: dict[str, str] = self._cache
         stemmed = cache.get(word)
         if stemmed is None:
