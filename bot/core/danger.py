@@ -198,9 +198,12 @@ class _Sentence:
     def asked(self) -> bool:
         """A question about a risk, not overridden by "now" or a reported event."""
         lex = self._lex
-        present = self.now or bool(lex.present.search(self.text)
-                                   or lex.reported.search(self.text))
+        present = self.now or self.reported or bool(lex.present.search(self.text))
         return bool(lex.question.search(self.text) or self.ends_with_question) and not present
+
+    @cached_property
+    def reported(self) -> bool:  # "took", "swallowed", "gave him": something taken
+        return bool(self._lex.reported.search(self.text))
 
     @cached_property
     def resolved(self) -> bool:  # "vet said no harm done"
@@ -312,7 +315,11 @@ class Detector:
         """
         lex = self._lexicon
         clause = min(text[:start].count(CLAUSE), len(sentence.past) - 1)
-        past = sentence.resolved or sentence.joking or (
+        # Laughing makes a threat or a symptom hyperbole ("i'll jump off a bridge haha",
+        # "my legs were having a seizure lol"), but does not undo what someone reports
+        # taking: "took both doses together lol, is that bad" is still a double dose.
+        joking = sentence.joking and (concept in NOT_ASKABLE or not sentence.reported)
+        past = sentence.resolved or joking or (
             not sentence.now and sentence.past[clause])
         if concept == "lethal":
             return not past  # a hedge ("hypothetically", "asking for a friend") changes nothing
