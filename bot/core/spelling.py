@@ -76,9 +76,11 @@ class NearWords:
     def _within_reach(self, length: int) -> list[str]:
         found = self._by_length.get(length)
         if found is None:
+            # A word of length m can reach the cutoff only if 2·min/(n+m) >= share, i.e.
+            # share·n/(2-share) <= m <= n·(2-share)/share (the epsilon keeps an exact tie).
             share = self._cutoff / 100
-            low = math.floor(share * length / (2 - share))
-            high = math.ceil(length * (2 - share) / share)
+            low = math.ceil(share * length / (2 - share) - 1e-9)
+            high = math.floor(length * (2 - share) / share + 1e-9)
             found = [w for w in self._words if low <= len(w) <= high]
             self._by_length[length] = found
         return found
