@@ -370,8 +370,12 @@ class Detector:
         return False
 
     def _asked(self, text: str, start: int) -> bool:
+        """Asked or imagined in the few words before; the concept's own first word is kept
+        after them so a marker can tell "is it bad if i take two" (asked) from "is it bad
+        if i took two" (reported)."""
         before = " ".join(text[:start].split()[-ASKING_WINDOW:])
-        return bool(before) and bool(self._lexicon.asking.search(before))
+        word = text[start:].split(" ", 1)[0]
+        return bool(before) and bool(self._lexicon.asking.search(f"{before} {word}"))
 
     def _warned(self, text: str, start: int) -> bool:
         before = " ".join(text[:start].split()[-WARNING_WINDOW:])

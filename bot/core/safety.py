@@ -151,7 +151,9 @@ def _too_much(m: Message) -> bool:
 
 def _wants_to_die(m: Message) -> bool:
     """Said outright, or shown: a goodbye together with despair, a way to do it, or someone
-    who no longer answers; despair together with a way to do it or too much taken."""
+    who no longer answers; despair together with a way to do it or too much taken. An
+    ordinary question about amounts ("how many mg is too many") is such a way only after
+    a goodbye or despair ("sorted out who gets my guitars and the dog ... how many mg ...")."""
     f = m.findings
     farewell, despair = f.live("farewell"), f.live("despair")
     if f.live("denial"):
@@ -161,9 +163,14 @@ def _wants_to_die(m: Message) -> bool:
     return (f.live("crisis") or f.live("lethal")
             # two goodbyes, or two signs of despair, in one message
             or f.count("farewell") >= 2 or f.count("despair") >= 2
+            # affairs put in order: two deeds, or one with a goodbye or despair
+            or f.count("affairs") >= 2
+            or (f.live("affairs") and (farewell or despair))
             or (farewell and (despair or f.live("unreachable") or f.live("means")
-                              or f.seen("event") or (f.seen("depressant") and f.seen("medicine"))))
-            or (despair and (f.live("means") or f.seen("event") or f.seen("severe")))
+                              or f.seen("event") or f.seen("amount")
+                              or (f.seen("depressant") and f.seen("medicine"))))
+            or (despair and (f.live("means") or f.seen("event") or f.seen("severe")
+                             or f.seen("amount")))
             or (despair and f.live("unreachable"))
             # wishes to die once said as a joke or a threat, and now they cannot be reached
             or (f.seen("crisis") and f.live("unreachable")))

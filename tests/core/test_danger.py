@@ -54,6 +54,13 @@ def tier(engine: Engine, message: str, hint: str | None = None) -> str | None:
     ("gave my son my gabapentin instead of his vitamin by mistake", "poison"),
     # found by a new user's trial: "make me" is not the leaflet's "can it make you"
     ("these legs make me want to kill myself some nights", "crisis"),
+    # affairs put in order: two everyday deeds together are a goodbye
+    ("gave my watch to my son and left the cat with a neighbour. feeling oddly calm", "crisis"),
+    # an ordinary question about amounts, after a goodbye
+    ("wrote down who gets my tools. how many mg of gabapentin is too many", "crisis"),
+    # "is it bad if I took" reports; laughing does not undo a double dose
+    ("is it bad if i took 2 of my 600s instead of 1", "poison"),
+    ("took my morning and night doses together lol is that bad", "poison"),
 ])
 def test_danger_gets_its_tier(engine: Engine, message: str, expected: str) -> None:
     assert tier(engine, message) == expected
@@ -81,6 +88,13 @@ def test_danger_gets_its_tier(engine: Engine, message: str, expected: str) -> No
     "does gabapentin help restless legs",
     "the vet gave my cat gabapentin for her checkups",
     "he nearly fell down the stairs last night, is that the gabapentin",
+    # one everyday deed, or a question about amounts, is not a goodbye
+    "just paid off my credit card! does gabapentin work faster on an empty stomach",
+    "left the dog with my sister for the weekend, how many mg is too many at my age",
+    # imagined: a conditional, a dream
+    "if i took my dose twice by accident would i need hospital",
+    "dreamed i overdosed on my pills, woke up sweating. are vivid dreams normal on it",
+    "my legs were having a seizure last night lol",
 ])
 def test_near_misses_get_no_alarm(engine: Engine, message: str) -> None:
     assert tier(engine, message) is None
