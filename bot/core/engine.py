@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from bot.core import compose, language
-from bot.core.danger import Detector
+from bot.core.danger import Detector, Findings
 from bot.core.kb import KnowledgeBase
 from bot.core.matcher import Decision, Matcher, Why
 from bot.core.normalize import MAX_INPUT_CHARS, Normalized, to_plain
@@ -92,6 +92,8 @@ class Engine:
             decision = self._asked_otherwise(decision, safety, reading)
         else:
             decision = self._matched(safety, reading)
+            if safety.verdict == "narrow" and decision.kind != "answer":
+                decision = self._narrowed_by_backstory(decision, safety, reading)
         if reading.corrections:
             decision = replace(decision, why=replace(
                 decision.why, corrections=reading.corrections + decision.why.corrections))
@@ -140,6 +142,27 @@ class Engine:
                 and self.kb.topic_of(asked.intent_id) != self.kb.topic_of(routed.intent_id)):
             return replace(asked, why=replace(asked.why, rule=f"asked:{safety.rule}"))
         return routed
+
+    def _narrowed_by_backstory(self, narrowed: Decision, safety: SafetyCheck,
+                               reading: Reading) -> Decision:
+        """A long message that a word of its backstory narrowed to answers that do not fit
+        ("... trying to cut down on beer. Is massage a recognised thing for RLS?" narrowed to
+        the interaction answers, none close): when the asking part alone would not be
+        narrowed so, a clear match of it answers instead of a fallback."""
+        if reading.asking is None:
+            return narrowed
+        alone = check(reading.asking, Findings(), self.kb.safety, self.kb.roles)
+        if alone.rule == safety.rule:
+            return narrowed
+        asked = self.matcher.decide(reading.asking, excluded=self.kb.safety.small_talk,
+                                    context=reading.context,
+                                    context_share=reading.context_share)
+        if (asked.kind == "answer" and asked.intent_id is not None
+                and asked.score >= self.kb.matching.long_answer_threshold) or (
+                    asked.kind == "suggest" and asked.candidates):
+            # A did-you-mean of what was asked beats a fallback.
+            return replace(asked, why=replace(asked.why, rule=f"asked:{safety.rule}"))
+        return narrowed
 
     def _matched(self, safety: SafetyCheck, reading: Reading) -> Decision:
         """Ordinary matching, within what the safety rules allow."""
