@@ -26,7 +26,7 @@ every message, so a wrong language guess can never hide an emergency.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from re import _constants, _parser  # type: ignore[attr-defined]
@@ -276,7 +276,7 @@ class Detector:
                             hits.append(Hit(concept, index, match.group(0), False, True))
                             continue
                         live = concept in CONTEXT or self._live(
-                            concept, variant, match.start(), sentence)
+                            concept, variant, match.start(), sentence, message=read)
                         hits.append(Hit(concept, index, match.group(0), live))
         return Findings(tuple(hits), tuple(corrections), tuple(sentences),
                         bool(read) and read[-1].ends_with_question)
@@ -304,7 +304,8 @@ class Detector:
             plain = idiom.sub(" ", plain)
         return _squeeze(plain)
 
-    def _live(self, concept: str, text: str, start: int, sentence: _Sentence) -> bool:
+    def _live(self, concept: str, text: str, start: int, sentence: _Sentence, *,
+              message: Sequence[_Sentence] = ()) -> bool:
         """Happening now, rather than asked about, imagined, denied or in the past.
 
         A plan or a question in general ("what if my dog ate one") stays hypothetical
@@ -318,7 +319,10 @@ class Detector:
         # Laughing makes a threat or a symptom hyperbole ("i'll jump off a bridge haha",
         # "my legs were having a seizure lol"), but does not undo what someone reports
         # taking: "took both doses together lol, is that bad" is still a double dose.
-        joking = sentence.joking and (concept in NOT_ASKABLE or not sentence.reported)
+        # "lol ... enough to sleep forever. not joking": a sentence of the message that says
+        # it is meant (or happening now) takes the laugh out of the others.
+        joking = sentence.joking and (concept in NOT_ASKABLE or not sentence.reported) and (
+            not any(other.now for other in message))
         past = sentence.resolved or joking or (
             not sentence.now and sentence.past[clause])
         if concept == "lethal":

@@ -61,6 +61,10 @@ def tier(engine: Engine, message: str, hint: str | None = None) -> str | None:
     # "is it bad if I took" reports; laughing does not undo a double dose
     ("is it bad if i took 2 of my 600s instead of 1", "poison"),
     ("took my morning and night doses together lol is that bad", "poison"),
+    # a laugh taken back in the next sentence; a box emptied, with a state
+    ("lol how much gaba is enough to sleep forever. not joking", "crisis"),
+    ("he's slurring and nodding off. his gabapentin box that was full on monday is nearly empty",
+     "emergency"),
 ])
 def test_danger_gets_its_tier(engine: Engine, message: str, expected: str) -> None:
     assert tier(engine, message) == expected
@@ -95,6 +99,11 @@ def test_danger_gets_its_tier(engine: Engine, message: str, expected: str) -> No
     "if i took my dose twice by accident would i need hospital",
     "dreamed i overdosed on my pills, woke up sweating. are vivid dreams normal on it",
     "my legs were having a seizure last night lol",
+    # a course, a warning passed on, a treatment in the past, a caregiver's question
+    "doing a first aid course and the trainer said gabapentin overdoses are rising",
+    "my pharmacist said gabapentin with my oxycodone can slow breathing, how worried should i be",
+    "when my mum was on gabapentin after her op she got confused, will that happen to me",
+    "what would an overdose look like in an elderly person? i look after my nan",
 ])
 def test_near_misses_get_no_alarm(engine: Engine, message: str) -> None:
     assert tier(engine, message) is None
