@@ -140,6 +140,9 @@ Other languages list theirs in ``knowledge/languages/<code>.yml`` (``question_wo
 _COMMA = re.compile(r",\s*")
 _NOT_OPENERS = frozenset({"please", "pls", "help", "ok", "need", "advice"})
 """Question words that also end a clause ("..., please", "..., ok"): no cut before them."""
+_RELATIVE = frozenset({"which", "who", "whom", "whose", "where", "when"})
+"""Question words that, after a comma, usually open a relative clause ("I tried
+ropinirole, which made me sick."): a cut there only when the clause ends by asking."""
 MIN_FOCUS_WORDS = 20
 """Messages shorter than this are read whole: there is no backstory to set aside."""
 
@@ -174,7 +177,8 @@ def _clauses(sentence: str, question_words: frozenset[str]) -> list[str]:
     clauses = [parts[0]]
     for part in parts[1:]:
         words = to_plain(part).split()
-        if words and words[0] in question_words and words[0] not in _NOT_OPENERS:
+        if words and words[0] in question_words and words[0] not in _NOT_OPENERS and (
+                words[0] not in _RELATIVE or part.rstrip().endswith("?")):
             clauses.append(part)
         else:
             clauses[-1] = f"{clauses[-1]}, {part}"
