@@ -211,6 +211,7 @@ class SafetyRules:
     pregnancy_other_medicine: re.Pattern[str] = re.compile(r"(?!)")
     small_talk: frozenset[str] = frozenset()
     risk_question: re.Pattern[str] = re.compile(r"(?!)")
+    pregnancy_past: re.Pattern[str] = re.compile(r"(?!)")
 
 
 @dataclass(frozen=True)

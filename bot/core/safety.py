@@ -294,7 +294,10 @@ def _risk_answer(m: Message) -> SafetyCheck:
 
 
 def _pregnancy(m: Message) -> bool:
-    return bool(m.rules.pregnancy.search(m.plain)) and m.anchored
+    """Pregnant or breastfeeding now: a pregnancy in the past ("restless legs since I was
+    pregnant with my second, and she's 20 now") is backstory, not this rule's."""
+    now = m.rules.pregnancy_past.sub(" ", m.plain)
+    return bool(m.rules.pregnancy.search(now)) and m.anchored
 
 
 def _gabapentin_alone(m: Message) -> bool:

@@ -406,6 +406,16 @@ def test_gabapentin_in_pregnancy_gets_the_answers_written_for_it(
     assert (decision.kind, decision.intent_id in allowed) == ("answer", True), decision
 
 
+@pytest.mark.parametrize("question", [
+    "ive had restless legs since i was pregnant with my second, and shes 20 now. does "
+    "gabapentin work for most people",
+    "i had rls through both of my pregnancies and it never went away. does gabapentin help",
+])
+def test_a_pregnancy_in_the_past_is_backstory(engine: Engine, question: str) -> None:
+    decision = engine.ask(question).decision
+    assert decision.why.rule is None or "pregnan" not in decision.why.rule, decision.why
+
+
 def test_pregnancy_with_another_medicine_goes_to_the_prescriber(engine: Engine) -> None:
     decision = engine.ask("pregnant, can i take gabapentin or pramipexole for rls").decision
     assert (decision.why.rule, decision.intent_id) == (
