@@ -149,6 +149,15 @@ def _too_much(m: Message) -> bool:
             or _mixed_up(m))
 
 
+def _said_outright(f: Findings) -> bool:
+    """A wish to die or to self-harm, unless a denial in its sentence takes it in ("I don't
+    have any thoughts of harming myself" is one denial, not a wish and a denial)."""
+    denials = [d for d in f.hits if d.concept == "denial" and d.live]
+    return any(h.live and h.concept == "crisis" and not any(
+        d.sentence == h.sentence and h.span.split()[0] in d.span.split() for d in denials)
+        for h in f.hits)
+
+
 def _wants_to_die(m: Message) -> bool:
     """Said outright, or shown: a goodbye together with despair, a way to do it, or someone
     who no longer answers; despair together with a way to do it or too much taken. An
@@ -160,7 +169,7 @@ def _wants_to_die(m: Message) -> bool:
         # "keine Sorge, ich tu mir nichts an, bin nur am Ende": despair said with a denial
         # is not a crisis; only words that say it outright are.
         despair = False
-    return (f.live("crisis") or f.live("lethal")
+    return (_said_outright(f) or f.live("lethal")
             # two goodbyes, or two signs of despair, in one message
             or f.count("farewell") >= 2 or f.count("despair") >= 2
             # affairs put in order: two deeds, or one with a goodbye or despair

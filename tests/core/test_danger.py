@@ -66,6 +66,11 @@ def tier(engine: Engine, message: str, hint: str | None = None) -> str | None:
     ("lol how much gaba is enough to sleep forever. not joking", "crisis"),
     ("he's slurring and nodding off. his gabapentin box that was full on monday is nearly empty",
      "emergency"),
+    # self-harm seen by a parent; hallucinations after stopping, though it began last week
+    ("my daughter (14) has razor blades in her pencil case and marks all up her arms",
+     "crisis"),
+    ("stopped gabapentin suddenly last week and now im seeing bugs crawling on the walls",
+     "emergency"),
 ])
 def test_danger_gets_its_tier(engine: Engine, message: str, expected: str) -> None:
     assert tier(engine, message) == expected
@@ -105,6 +110,10 @@ def test_danger_gets_its_tier(engine: Engine, message: str, expected: str) -> No
     "my pharmacist said gabapentin with my oxycodone can slow breathing, how worried should i be",
     "when my mum was on gabapentin after her op she got confused, will that happen to me",
     "what would an overdose look like in an elderly person? i look after my nan",
+    # a denial that takes the wish in; a figure of speech; an episode with its year
+    "i dont have any thoughts of harming myself but the leaflet mentions it, how common is that",
+    "my gp nearly gave me a heart attack when he said i might need it for life",
+    "back when i was on requip i had hallucinations, that was 2017. does gabapentin do that",
 ])
 def test_near_misses_get_no_alarm(engine: Engine, message: str) -> None:
     assert tier(engine, message) is None
