@@ -38,6 +38,10 @@ _STEMMERS = {"es": "spanish", "de": "german", "fr": "french", "pt": "portuguese"
              "it": "italian"}
 STEM_CACHE = 50_000
 """Stems kept per language (a few MB at most); beyond it words are stemmed every time."""
+ELIDING = frozenset({"fr", "it"})
+"""Languages whose articles and pronouns elide onto the next word ("l'allaitement")."""
+_ELIDED = frozenset({"c", "d", "j", "l", "m", "n", "s", "t", "qu"})
+_VOWELS = frozenset("aeiouyh")
 MIN_KEPT_LENGTH = 4
 """Untranslated foreign words shorter than this are dropped (see module docstring)."""
 
@@ -103,6 +107,20 @@ class Language:
                 cache[word] = stemmed
         return stemmed
 
+    def _english_of(self, token: str) -> str | None:
+        """A word's English, or, for a French or Italian word the tables do not know, that
+        of the word an elided article or pronoun hides ("lallaitement" from "l'allaitement";
+        the phrase table keeps the joined forms, "cest quoi", so only unknown words are
+        split)."""
+        english = self.words.get(self.stem(token))
+        if english is None and self.code in ELIDING:
+            cut = 2 if token.startswith("qu") else 1
+            rest = token[cut:]
+            if (token[:cut] in _ELIDED and rest[:1] in _VOWELS
+                    and len(rest) >= MIN_KEPT_LENGTH):
+                english = self.words.get(self.stem(rest))
+        return english
+
     def to_english(self, text: str) -> str:
         """The question in English words (plain, accent-free, lowercase)."""
         out: list[str] = []
@@ -111,7 +129,7 @@ class Language:
                 out.append(token[1:])
             elif token in self.stopwords:
                 continue
-            elif (english := self.words.get(self.stem(token))) is not None:
+            elif (english := self._english_of(token)) is not None:
                 out.extend(english.split())
             elif len(token) >= MIN_KEPT_LENGTH or token.isdigit():
                 out.append(token)

@@ -160,3 +160,16 @@ def test_the_backstory_does_not_outvote_the_question(engine: Engine) -> None:
 def test_a_greeting_in_front_of_a_question_does_not_answer_it(engine: Engine, text: str,
                                                               intent: str) -> None:
     assert engine.ask(text).decision.intent_id == intent
+
+
+@pytest.mark.parametrize(("text", "topic"), [
+    # an elided article hides the word the French and Italian tables know
+    ("Peut-on prendre de la gabapentine pendant l'allaitement ?", "gabapentin_side_effects"),
+    # ...while the phrase table keeps the joined forms it was written with
+    ("C'est quoi exactement le syndrome des jambes sans repos ?", "rls_overview"),
+    # "on my own" is not self-care when the question is about stopping
+    ("can i stop gabapentin on my own", "gabapentin_stopping"),
+])
+def test_words_behind_elisions_and_on_my_own(engine: Engine, text: str, topic: str) -> None:
+    decision = engine.ask(text).decision
+    assert engine.kb.topic_of(decision.intent_id or "") == topic, decision.why
