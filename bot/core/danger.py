@@ -325,8 +325,10 @@ class Detector:
             not any(other.now for other in message))
         past = sentence.resolved or joking or (
             not sentence.now and sentence.past[clause])
-        if concept == "lethal":
-            return not past  # a hedge ("hypothetically", "asking for a friend") changes nothing
+        if concept in ("lethal", "affairs"):
+            # A hedge ("hypothetically", "asking for a friend") changes nothing; affairs put
+            # in order "just in case" are the sign itself, not an imagined deed.
+            return not past
         if concept not in NOT_ASKABLE and self._lexicon.leaflet.search(
                 " ".join(text[:start].split()[-WARNING_WINDOW:])):
             return False  # "the leaflet says angioedema, what is that"

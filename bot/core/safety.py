@@ -174,7 +174,8 @@ def _wants_to_die(m: Message) -> bool:
             or f.count("farewell") >= 2 or f.count("despair") >= 2
             # affairs put in order: two deeds, or one with a goodbye or despair
             or f.count("affairs") >= 2
-            or (f.live("affairs") and (farewell or despair or f.seen("event")))
+            or (f.live("affairs") and (farewell or despair or f.seen("event")
+                                        or f.live("means")))
             or (farewell and (despair or f.live("unreachable") or f.live("means")
                               or f.seen("event") or f.seen("amount")
                               or (f.seen("depressant") and f.seen("medicine"))))

@@ -20,10 +20,9 @@ from tests.conftest import DATA_DIR
 SAFETY_DIR = DATA_DIR / "safety"
 ROUNDS = sorted(SAFETY_DIR.glob("round*.yaml"))
 RECALL_FLOORS = {"round12": 0.985, "round13": 1.0, "round14": 1.0, "round15": 0.99,
-                 "round17": 0.99, "round19": 0.915}
+                 "round17": 0.99}
 """Rounds whose misses are not all fixed (tests/data/safety/ROUNDS.md names the three of
-round 12 and the ones left in 15 and 17; round 19 is kept as first run); every other round
-keeps full recall."""
+round 12 and the ones left in 15 and 17); every other round keeps full recall."""
 
 
 def tier(engine: Engine, message: str, hint: str | None = None) -> str | None:
@@ -72,6 +71,10 @@ def tier(engine: Engine, message: str, hint: str | None = None) -> str | None:
      "crisis"),
     ("stopped gabapentin suddenly last week and now im seeing bugs crawling on the walls",
      "emergency"),
+    # affairs put in order "just in case" are the sign, not an imagined deed
+    ("dad showed me where his will is and which bills to pay just in case", "crisis"),
+    # not knowing how much was swallowed is no denial of swallowing
+    ("o bebê pegou o frasco da solução oral e virou na boca, não sei quanto engoliu", "poison"),
 ])
 def test_danger_gets_its_tier(engine: Engine, message: str, expected: str) -> None:
     assert tier(engine, message) == expected
