@@ -121,6 +121,7 @@ def test_danger_gets_its_tier(engine: Engine, message: str, expected: str) -> No
     "i dont have any thoughts of harming myself but the leaflet mentions it, how common is that",
     "my gp nearly gave me a heart attack when he said i might need it for life",
     "back when i was on requip i had hallucinations, that was 2017. does gabapentin do that",
+    "does massage help restless legs, and is there a right way to do it?",
 ])
 def test_near_misses_get_no_alarm(engine: Engine, message: str) -> None:
     assert tier(engine, message) is None
