@@ -134,13 +134,11 @@ class Engine:
         answers. Only a clear match overrides the route."""
         if reading.asking is None or routed.kind != "answer" or safety.intent_id is None:
             return routed
-        asked = self.matcher.decide(reading.asking, excluded=self.kb.safety.small_talk,
-                                    context=reading.context,
-                                    context_share=reading.context_share)
+        asked = self._asking_part(reading.asking, reading, safety)
         if (asked.kind == "answer" and asked.intent_id is not None
                 and asked.score >= ASKED_OVERRIDES_ROUTE
                 and self.kb.topic_of(asked.intent_id) != self.kb.topic_of(routed.intent_id)):
-            return replace(asked, why=replace(asked.why, rule=f"asked:{safety.rule}"))
+            return asked
         return routed
 
     def _narrowed_by_backstory(self, narrowed: Decision, safety: SafetyCheck,
@@ -154,15 +152,23 @@ class Engine:
         alone = check(reading.asking, Findings(), self.kb.safety, self.kb.roles)
         if alone.rule == safety.rule:
             return narrowed
-        asked = self.matcher.decide(reading.asking, excluded=self.kb.safety.small_talk,
-                                    context=reading.context,
-                                    context_share=reading.context_share)
+        asked = self._asking_part(reading.asking, reading, safety)
         if (asked.kind == "answer" and asked.intent_id is not None
                 and asked.score >= self.kb.matching.long_answer_threshold) or (
                     asked.kind == "suggest" and asked.candidates):
             # A did-you-mean of what was asked beats a fallback.
-            return replace(asked, why=replace(asked.why, rule=f"asked:{safety.rule}"))
+            return asked
         return narrowed
+
+    def _asking_part(self, asking: Normalized, reading: Reading,
+                     safety: SafetyCheck) -> Decision:
+        """The asking part of a long message matched against every intent (the backstory as
+        context), marked as overriding ``safety``'s rule; the two overrides above decide
+        whether it may."""
+        asked = self.matcher.decide(asking, excluded=self.kb.safety.small_talk,
+                                    context=reading.context,
+                                    context_share=reading.context_share)
+        return replace(asked, why=replace(asked.why, rule=f"asked:{safety.rule}"))
 
     def _matched(self, safety: SafetyCheck, reading: Reading) -> Decision:
         """Ordinary matching, within what the safety rules allow."""
