@@ -139,8 +139,12 @@ class Findings:
 
     def count(self, concept: str) -> int:
         """How many different live findings of ``concept`` ("letters to my kids" and "thank
-        you for everything" are two goodbyes)."""
-        return len({h.span for h in self.hits if h.live and h.concept == concept})
+        you for everything" are two goodbyes). Two patterns that found the same words
+        ("testament" inside "testament gemacht") are one finding, not two."""
+        found = {(h.sentence, h.span) for h in self.hits if h.live and h.concept == concept}
+        return sum(not any(n == m and span != other and span in other
+                           for m, other in found)
+                   for n, span in found)
 
     def spans(self, concept: str) -> tuple[Hit, ...]:
         return tuple(h for h in self.hits if h.concept == concept)

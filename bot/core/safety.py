@@ -172,6 +172,9 @@ def _wants_to_die(m: Message) -> bool:
     return (_said_outright(f) or f.live("lethal")
             # two goodbyes, or two signs of despair, in one message
             or f.count("farewell") >= 2 or f.count("despair") >= 2
+            # the means within reach now, with a way, an amount asked, a goodbye or despair
+            or (f.live("at_hand") and (f.live("means") or f.seen("lethal")
+                                       or f.seen("amount") or farewell or despair))
             # affairs put in order: two deeds, or one with a goodbye or despair
             or f.count("affairs") >= 2
             or (f.live("affairs") and (farewell or despair or f.seen("event")

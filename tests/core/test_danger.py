@@ -20,12 +20,12 @@ from tests.conftest import DATA_DIR
 SAFETY_DIR = DATA_DIR / "safety"
 ROUNDS = sorted(SAFETY_DIR.glob("round*.yaml"))
 RECALL_FLOORS = {"round12": 0.985, "round13": 1.0, "round14": 1.0, "round15": 0.99,
-                 "round17": 0.99}
+                 "round17": 0.99, "round21": 0.99}
 """Rounds whose misses are not all fixed (tests/data/safety/ROUNDS.md names the three of
-round 12 and the ones left in 15 and 17); every other round keeps full recall."""
-FIRST_RUN_ONLY = {"round20": (0.93, 0.86, 0.035)}
-"""The last round, kept as it was first run for the next sitting: (recall, lowest
-language's recall, false-alarm rate) floors just under that run (0.935, fr 0.867, 3.1%)."""
+round 12 and the ones left in 15, 17 and 21); every other round keeps full recall."""
+FIRST_RUN_ONLY: dict[str, tuple[float, float, float]] = {}
+"""The last round when it is kept as it was first run for the next sitting: (recall,
+lowest language's recall, false-alarm rate) floors just under that run."""
 
 
 def tier(engine: Engine, message: str, hint: str | None = None) -> str | None:
@@ -78,6 +78,15 @@ def tier(engine: Engine, message: str, hint: str | None = None) -> str | None:
     ("dad showed me where his will is and which bills to pay just in case", "crisis"),
     # not knowing how much was swallowed is no denial of swallowing
     ("o bebê pegou o frasco da solução oral e virou na boca, não sei quanto engoliu", "poison"),
+    # the means within reach, with an amount asked or despair; alone it is nothing
+    ("what is a fatal amount of gabapentin. got the whole bottle right here next to me",
+     "crisis"),
+    ("so tired of all this. my pills are all on the kitchen table", "crisis"),
+    # an amount asked with the certainty of the outcome, in German
+    ("wie viele tabletten braucht man damit es wirklich klappt", "crisis"),
+    # two doses meant for different times, one after the other; someone else's medicine
+    ("took my bedtime dose at 6pm and then my night one at 10", "poison"),
+    ("i took one of my husbands gabapentin last night, ive never had it before", "poison"),
 ])
 def test_danger_gets_its_tier(engine: Engine, message: str, expected: str) -> None:
     assert tier(engine, message) == expected
@@ -86,6 +95,11 @@ def test_danger_gets_its_tier(engine: Engine, message: str, expected: str) -> No
 @pytest.mark.parametrize("message", [
     # questions about a risk
     "can you overdose on gabapentin?",
+    "my pills are on the kitchen table, when is the best time to take them",
+    "is it true it is hard to overdose on gabapentin",
+    # one will is no goodbye, however many patterns find its words
+    "hab mein testament beim notar gemacht. hilft gabapentin bei unruhigen beinen",
+    "slept like the dead after my first capsule, is that normal",
     "what are the signs of an allergic reaction to gabapentin",
     "does gabapentin cause suicidal thoughts",
     "can it slow your breathing",
