@@ -23,12 +23,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 import snowballstemmer
 import yaml
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
 from bot.core.kb import YAML_LOADER, KnowledgeBaseError, Problem
 from bot.core.normalize import to_plain
@@ -42,6 +45,10 @@ ELIDING = frozenset({"fr", "it"})
 """Languages whose articles and pronouns elide onto the next word ("l'allaitement")."""
 _ELIDED = frozenset({"c", "d", "j", "l", "m", "n", "s", "t", "qu"})
 _VOWELS = frozenset("aeiouyh")
+MIN_CORRECTED = 6
+"""Foreign words shorter than this are never spelling-corrected ("mais" is no slip)."""
+LONG_CORRECTED = 9
+"""Words this long may be two slips away from a word of the data; shorter ones one."""
 MIN_KEPT_LENGTH = 4
 """Untranslated foreign words shorter than this are dropped (see module docstring)."""
 
@@ -54,6 +61,7 @@ class Language:
     note: str
     stopwords: frozenset[str]
     words: Mapping[str, str]  # stem -> English
+    exact: Mapping[str, str]  # word as written -> English (wins over a shared stem)
     phrase_table: Mapping[str, str]  # accent-free phrase -> English
     examples: Mapping[str, tuple[str, ...]]
     labels: Mapping[str, str] = field(default_factory=dict)
@@ -64,6 +72,7 @@ class Language:
         default_factory=dict, compare=False, repr=False)
     _stemmer: Any = field(default=None, compare=False, repr=False)
     _cache: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    _fixes: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def knows(self, word: str) -> bool:
         """Is this (accent-free, lowercase) word one of this language's own words?
@@ -112,28 +121,79 @@ class Language:
         of the word an elided article or pronoun hides ("lallaitement" from "l'allaitement";
         the phrase table keeps the joined forms, "cest quoi", so only unknown words are
         split)."""
-        english = self.words.get(self.stem(token))
-        if english is None and self.code in ELIDING:
-            cut = 2 if token.startswith("qu") else 1
-            rest = token[cut:]
-            if (token[:cut] in _ELIDED and rest[:1] in _VOWELS
-                    and len(rest) >= MIN_KEPT_LENGTH):
-                english = self.words.get(self.stem(rest))
+        english = self.exact.get(token) or self.words.get(self.stem(token))
+        if english is None and (rest := self._unelided(token)):
+            english = self.exact.get(rest) or self.words.get(self.stem(rest))
         return english
 
-    def to_english(self, text: str) -> str:
-        """The question in English words (plain, accent-free, lowercase)."""
+    def to_english(self, text: str, known: frozenset[str] = frozenset()) -> str:
+        """The question in English words (plain, accent-free, lowercase). ``known``: words
+        the English side knows, so that a name behind an elided article ("l'horizant")
+        is kept as that name."""
         out: list[str] = []
-        for token in self._with_phrases(to_plain(text).split()):
+        tokens = [self._corrected(token, known) for token in to_plain(text).split()]
+        for token in self._with_phrases(tokens):
             if token.startswith("\x00"):
                 out.append(token[1:])
             elif token in self.stopwords:
                 continue
             elif (english := self._english_of(token)) is not None:
                 out.extend(english.split())
+            elif (rest := self._unelided(token, always=True)) in known and token not in known:
+                out.append(rest)
             elif len(token) >= MIN_KEPT_LENGTH or token.isdigit():
                 out.append(token)
         return " ".join(out)
+
+    def _corrected(self, token: str, known: frozenset[str]) -> str:
+        """A word one slip away from a word of this language's data ("inquetas",
+        "compresao") as that word, so its phrase or translation applies; a word the data or
+        English already knows, a short one or a number stays as typed. Cached per word."""
+        cache = self._fixes
+        fixed = cache.get(token)
+        if fixed is not None:
+            return fixed
+        fixed = token
+        if (len(token) >= MIN_CORRECTED and token.isalpha() and token not in self.vocabulary
+                and token not in known and self._english_of(token) is None):
+            limit = 1 if len(token) < LONG_CORRECTED else 2
+            near = [w for w in self._by_length.get(len(token), ()) if w[0] == token[0]]
+            for size in range(1, limit + 1):
+                near += [w for n in (len(token) - size, len(token) + size)
+                         for w in self._by_length.get(n, ()) if w[0] == token[0]]
+            best = process.extractOne(token, near, scorer=OSA.distance, score_cutoff=limit)
+            # Only the last letter changed is another form of a word, not a slip:
+            # "cuento" (a story) stays, though "cuenta" is in the data.
+            if best is not None and str(best[0])[:-1] != token[:-1]:
+                fixed = str(best[0])
+        if len(cache) < STEM_CACHE:
+            cache[token] = fixed
+        return fixed
+
+    @cached_property
+    def _by_length(self) -> dict[int, list[str]]:
+        # Only into a word that carries meaning here (a translation or part of a phrase),
+        # never into a stopword or question word: "cuento" is no slip of "cuanto".
+        phrase_words = {w for phrase in self.phrase_table for w in phrase.split()}
+        by_length: dict[int, list[str]] = {}
+        for word in self.vocabulary:
+            if (len(word) >= MIN_CORRECTED - 1 and word.isalpha()
+                    and word not in self.stopwords and word not in self.question_words
+                    and (word in phrase_words or self._english_of(word) is not None)):
+                by_length.setdefault(len(word), []).append(word)
+        return by_length
+
+    def _unelided(self, token: str, *, always: bool = False) -> str:
+        """The word behind an elided article or pronoun, or "" when there is none.
+        ``always``: in any language (a known name behind "l'" in a short Italian message
+        identified as Spanish)."""
+        if self.code not in ELIDING and not always:
+            return ""
+        cut = 2 if token.startswith("qu") else 1
+        rest = token[cut:]
+        if token[:cut] in _ELIDED and rest[:1] in _VOWELS and len(rest) >= MIN_KEPT_LENGTH:
+            return rest
+        return ""
 
 
 @dataclass(frozen=True)
@@ -229,6 +289,7 @@ def _language(code: str, data: dict[str, Any], name: str, intent_ids: frozenset[
         code=code, note=" ".join(note.split()),
         stopwords=frozenset(to_plain(w) for w in stopwords),
         words=MappingProxyType(tables["words"]),
+        exact=MappingProxyType(tables["exact"]),
         phrase_table=MappingProxyType(tables["phrases"]),
         examples=MappingProxyType(examples),
         labels=MappingProxyType({str(k): str(v) for k, v in labels.items()}),
@@ -258,12 +319,18 @@ def _tables(data: dict[str, Any], stemmer: Any, name: str,
             problems.append(_problem(name, "must map words to English words", field=key))
             raw = {}
         table: dict[str, str] = {}
+        exact: dict[str, str] = {}
         for variant, english in raw.items():
             plain = to_plain(str(variant))
             if key == "words":
+                exact[plain] = to_plain(english)
                 plain = str(stemmer.stemWord(plain))
             table[plain] = to_plain(english)
         tables[key] = table
+        if key == "words":
+            # Two words may share a stem ("aumentazione", "aumentare"): as written, each
+            # keeps its own English.
+            tables["exact"] = exact
         written.update(w for v in raw for w in to_plain(str(v)).split())
     return tables, written
 

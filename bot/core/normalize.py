@@ -185,7 +185,8 @@ def _clauses(sentence: str, question_words: frozenset[str]) -> list[str]:
     return [c.strip() for c in clauses if c.strip()]
 
 
-def focus(text: str, question_words: frozenset[str] = ENGLISH_QUESTION_WORDS) -> Focus | None:
+def focus(text: str, question_words: frozenset[str] = ENGLISH_QUESTION_WORDS, *,
+          min_words: int = MIN_FOCUS_WORDS) -> Focus | None:
     """The asking sentence(s) of a long message, or ``None`` when it should be read whole.
 
     Why: in "I'm 67, diabetic, on metformin... Does gabapentin work for the legs?" the
@@ -194,7 +195,7 @@ def focus(text: str, question_words: frozenset[str] = ENGLISH_QUESTION_WORDS) ->
     With several asking sentences all count; with none the message is read whole (a guess
     at the question measured worse than no guess).
     """
-    if len(text.split()) < MIN_FOCUS_WORDS:
+    if len(text.split()) < min_words:
         return None
     sentences = [c for s in split_sentences(text) for c in _clauses(s, question_words)]
     if len(sentences) < 2:

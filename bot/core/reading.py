@@ -21,15 +21,28 @@ from dataclasses import dataclass, replace
 
 from bot.core.kb import KnowledgeBase
 from bot.core.languages import Languages, load_languages
-from bot.core.normalize import ENGLISH_QUESTION_WORDS, Normalized, focus, to_plain
+from bot.core.normalize import (
+    ENGLISH_QUESTION_WORDS,
+    MIN_FOCUS_WORDS,
+    Normalized,
+    focus,
+    to_plain,
+)
 from bot.core.reply import Reply
 from bot.core.spelling import Speller, common_english
 
+SHORT_FOCUS_WORDS = 8
+"""A message this long may already be a short story and a question; below
+``MIN_FOCUS_WORDS`` its asking part is read apart only when it stands alone."""
 CONTEXT_SHARE = 0.5
 """Weight of a backstory word next to a word of the asking sentence(s)."""
 MIN_ASKING_WORDS = 3
 """An asking part with fewer content words ("is that normal?", "any good?") leans on the
 backstory for its subject, so such a message is read whole."""
+BACK_REFERENCES = frozenset({"it", "its", "that", "thats", "this", "they", "them", "those",
+                             "these", "he", "she", "him", "her", "his", "there", "same",
+                             "one", "ones", "which", "either", "both", "such"})
+"""Words by which a short question points back at the story before it."""
 NOTE_KINDS = frozenset({"answer", "suggest", "fallback"})
 """Replies that get the "answers are in English for now" note (never the urgent one, which
 is sent first and alone)."""
@@ -86,7 +99,7 @@ class Reader:
         language = self.languages.get(code)
         if language is None:
             return self._kb.normalizer.normalize(self.speller.correct(to_plain(text)))
-        return self._kb.normalizer.normalize(language.to_english(text))
+        return self._kb.normalizer.normalize(language.to_english(text, self._english))
 
     def read(self, text: str, code: str) -> Reading:
         """``code``: the message's language as the engine identified it (``language.detect``);
@@ -102,11 +115,21 @@ class Reader:
         language = self.languages.get(code)
         words = ENGLISH_QUESTION_WORDS | language.question_words if language else (
             ENGLISH_QUESTION_WORDS)
-        found = focus(text, words)
+        found = focus(text, words, min_words=SHORT_FOCUS_WORDS)
         if found is None:
             return Reading(language_code, whole, corrections=fixed)
         asking = self._normalize(found.asking, code)
         context = found.context
+        # Only in English so far: Spanish, Italian and Portuguese drop the pronoun that
+        # would show a question pointing back ("¿puede tomarla?").
+        alone = code not in self.languages.by_code and self._stands_alone(asking)
+        if len(text.split()) < MIN_FOCUS_WORDS and not alone:
+            return Reading(language_code, whole, corrections=fixed)
+        if alone:
+            # "... says it's rls. what even is rls?": short, but it names its own subject
+            # and points back at nothing, so the story stays context.
+            return Reading(language_code, whole, asking, self._normalize(context, code),
+                           CONTEXT_SHARE, fixed)
         if len(self._content(asking)) < MIN_ASKING_WORDS and found.before:
             # "... people whose RLS comes with pain do better on it. Is that true?": a thin
             # question leans on the sentence just before it, not on the whole story.
@@ -116,6 +139,14 @@ class Reader:
             return Reading(language_code, whole, corrections=fixed)
         return Reading(language_code, whole, asking, self._normalize(context, code),
                        CONTEXT_SHARE, fixed)
+
+    def _stands_alone(self, asking: Normalized) -> bool:
+        """A short question that names one of our subjects and refers back to nothing
+        ("what is rls", "is gabapentin addictive"); one that points back ("is that
+        normal", "does it help with that") leans on the sentence before it."""
+        words = set(asking.tokens)
+        return (bool(self._kb.safety.domain_anchor.search(asking.canonical))
+                and not words & BACK_REFERENCES and len(self._content(asking)) >= 1)
 
     def _content(self, normalized: Normalized) -> list[str]:
         return [w for w in normalized.tokens if w not in self._kb.stopwords]

@@ -173,3 +173,42 @@ def test_a_greeting_in_front_of_a_question_does_not_answer_it(engine: Engine, te
 def test_words_behind_elisions_and_on_my_own(engine: Engine, text: str, topic: str) -> None:
     decision = engine.ask(text).decision
     assert engine.kb.topic_of(decision.intent_id or "") == topic, decision.why
+
+
+@pytest.mark.parametrize(("text", "topic"), [
+    # a short story, then a question that names its own subject: the question decides
+    ("my partner thrashes about all night and blames rls. what even is rls?", "rls_overview"),
+    # ...but one that points back at the story is read with it
+    ("my mum started gabapentin and her ankles have swollen up. is that normal?",
+     "gabapentin_side_effects"),
+])
+def test_a_short_question_that_stands_alone_is_read_apart(engine: Engine, text: str,
+                                                          topic: str) -> None:
+    decision = engine.ask(text).decision
+    assert engine.kb.topic_of(decision.intent_id or "") == topic, decision.why
+
+
+def test_how_it_works_is_the_mechanism_and_whether_it_works_is_efficacy(
+        engine: Engine) -> None:
+    how = engine.ask("my wife is a chemist and wants to know how gabapentin works on the legs")
+    whether = engine.ask("does gabapentin work for restless legs")
+    assert how.decision.intent_id == "gabapentin_mechanism", how.decision.why
+    assert whether.decision.intent_id == "gabapentin_efficacy", whether.decision.why
+
+
+def test_foreign_slips_are_corrected_towards_the_languages_own_words(engine: Engine) -> None:
+    language = engine.reader.languages.get("pt")
+    assert language is not None
+    # "inquetas" is one slip from "inquietas"; "cuento" is never turned into "cuanto"
+    assert "restless" in language.to_english("as minhas pernas inquetas")
+    spanish = engine.reader.languages.get("es")
+    assert spanish is not None and "cuento" in spanish.to_english("es puro cuento")
+
+
+def test_a_word_keeps_its_own_english_when_it_shares_a_stem(engine: Engine) -> None:
+    # Italian "aumentazione" (augmentation) and "aumentare" (increase) share a stem.
+    italian = engine.reader.languages.get("it")
+    assert italian is not None
+    assert italian.to_english("aumentazione").split() == ["augmentation"]
+    # A known name behind an elided article is kept as that name.
+    assert "horizant" in italian.to_english("cos'è l'horizant?", frozenset({"horizant"}))
