@@ -118,14 +118,23 @@ class Findings:
     sentences: tuple[str, ...] = field(default=(), repr=False)
     ends_asking: bool = False  # the last sentence ends with "?" ("???" is alarm, not asking)
 
+    @cached_property
+    def _by_concept(self) -> dict[str, tuple[Hit, ...]]:
+        """The hits of each concept: the rule table asks about a few concepts dozens of
+        times per message, so each question reads only that concept's hits."""
+        grouped: dict[str, list[Hit]] = {}
+        for h in self.hits:
+            grouped.setdefault(h.concept, []).append(h)
+        return {concept: tuple(hits) for concept, hits in grouped.items()}
+
     def live(self, concept: str) -> bool:
-        return any(h.live and h.concept == concept for h in self.hits)
+        return any(h.live for h in self._by_concept.get(concept, ()))
 
     def seen(self, concept: str) -> bool:
-        return any(h.concept == concept and not h.denied for h in self.hits)
+        return any(not h.denied for h in self._by_concept.get(concept, ()))
 
     def denied(self, *concepts: str) -> bool:
-        return any(h.denied and h.concept in concepts for h in self.hits)
+        return any(h.denied for c in concepts for h in self._by_concept.get(c, ()))
 
     def in_one_sentence(self, *concepts: str, live_only: bool = True) -> bool:
         """All of ``concepts`` in one sentence or two neighbouring ones ("Toddler found a
@@ -141,13 +150,13 @@ class Findings:
         """How many different live findings of ``concept`` ("letters to my kids" and "thank
         you for everything" are two goodbyes). Two patterns that found the same words
         ("testament" inside "testament gemacht") are one finding, not two."""
-        found = {(h.sentence, h.span) for h in self.hits if h.live and h.concept == concept}
+        found = {(h.sentence, h.span) for h in self._by_concept.get(concept, ()) if h.live}
         return sum(not any(n == m and span != other and span in other
                            for m, other in found)
                    for n, span in found)
 
     def spans(self, concept: str) -> tuple[Hit, ...]:
-        return tuple(h for h in self.hits if h.concept == concept)
+        return self._by_concept.get(concept, ())
 
 
 class _Index:

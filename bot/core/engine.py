@@ -38,6 +38,12 @@ class Result:
     tier: Tier | None = None  # which danger reply was sent, if any
 
 
+OPENED_QUESTION = 75.0
+"""How well what follows a greeting must match another small-talk answer to replace it:
+"what can you do" does (83); "how are you doing", "hope you can help me" or "im new here"
+only brush against the help answer and stay a greeting."""
+
+
 class Engine:
     """Holds one knowledge base and its index; swap the whole Engine to reload."""
 
@@ -51,6 +57,11 @@ class Engine:
         vocabulary = {w for intent in kb.intents.values() for example in intent.examples
                       for w in to_plain(example).split()} | common_english()
         self.detector = Detector(kb.danger, vocabulary)
+        # The words greetings are made of ("hello", "morning", "bot"): what is left of a
+        # message without them is the question a greeting opened.
+        self._greeting_words = frozenset(
+            w for example in kb.intents[kb.roles.greeting].examples
+            for w in kb.normalizer.normalize(example).tokens) - kb.stopwords
 
     _last: tuple[KnowledgeBase, Engine] | None = None
 
@@ -199,11 +210,28 @@ class Engine:
             # daughter set this up for me...") would dilute its share of the question.
             context=None if conversation else reading.context,
             context_share=0.0 if conversation else reading.context_share)
+        if conversation and decision.intent_id == self.kb.roles.greeting:
+            decision = self._after_greeting(decision, query, allowed, threshold, excluded)
         if safety.verdict == "narrow":
             decision = replace(decision, why=replace(decision.why, rule=safety.rule))
             if decision.kind != "answer" and safety.default:
                 decision = replace(decision, kind="answer", intent_id=safety.default)
         return decision
+
+    def _after_greeting(self, greeting: Decision, query: Normalized,
+                        allowed: frozenset[str] | None, threshold: float | None,
+                        excluded: frozenset[str]) -> Decision:
+        """"hello, what can you do?": the greeting opens the message and the question after
+        it is what is asked, read without the greeting's words. A greeting alone ("hi bot",
+        "good morning") keeps its answer."""
+        rest = [w for w in query.tokens if w not in self._greeting_words]
+        if not any(w not in self.kb.stopwords for w in rest):
+            return greeting
+        asked = self.matcher.decide(
+            self.kb.normalizer.normalize(" ".join(rest)), allowed, threshold=threshold,
+            excluded=excluded | {self.kb.roles.greeting},
+            min_recall=self.kb.matching.conversation_recall)
+        return asked if asked.kind == "answer" and asked.score >= OPENED_QUESTION else greeting
 
     def language_of(self, text: str, hint: str | None = None) -> str:
         """The one language identification (``language.detect``): the danger detector, the

@@ -255,6 +255,7 @@ class Roles:
     selfcare: str  # what a narrowed question gets when nothing matches well (pregnancy)
     pregnancy: str  # gabapentin in pregnancy or breastfeeding, when nothing matches well
     sources: str  # the intent whose answer lists every source
+    greeting: str  # "hello": in front of another question ("hi, what can you do") it gives way
     popular: tuple[str, ...]  # inline mode, before anything is typed
     both_medicines: tuple[str, ...]  # may answer when gabapentin and another RLS medicine
     # are in one question (switching, combining, asking a doctor)

@@ -30,11 +30,10 @@ from typing import Any
 
 import snowballstemmer
 import yaml
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
 
 from bot.core.kb import YAML_LOADER, KnowledgeBaseError, Problem
 from bot.core.normalize import to_plain
+from bot.core.spelling import Slips
 
 FOREIGN: tuple[str, ...] = ("es", "de", "fr", "pt", "it")
 _STEMMERS = {"es": "spanish", "de": "german", "fr": "french", "pt": "portuguese",
@@ -156,32 +155,26 @@ class Language:
         fixed = token
         if (len(token) >= MIN_CORRECTED and token.isalpha() and token not in self.vocabulary
                 and token not in known and self._english_of(token) is None):
-            limit = 1 if len(token) < LONG_CORRECTED else 2
-            near = [w for w in self._by_length.get(len(token), ()) if w[0] == token[0]]
-            for size in range(1, limit + 1):
-                near += [w for n in (len(token) - size, len(token) + size)
-                         for w in self._by_length.get(n, ()) if w[0] == token[0]]
-            best = process.extractOne(token, near, scorer=OSA.distance, score_cutoff=limit)
+            best = self._slips.nearest(token)
             # Only the last letter changed is another form of a word, not a slip:
             # "cuento" (a story) stays, though "cuenta" is in the data.
-            if best is not None and str(best[0])[:-1] != token[:-1]:
-                fixed = str(best[0])
+            if best is not None and best[:-1] != token[:-1]:
+                fixed = best
         if len(cache) < STEM_CACHE:
             cache[token] = fixed
         return fixed
 
     @cached_property
-    def _by_length(self) -> dict[int, list[str]]:
+    def _slips(self) -> Slips:
+        """The words a slip may have been meant as."""
         # Only into a word that carries meaning here (a translation or part of a phrase),
         # never into a stopword or question word: "cuento" is no slip of "cuanto".
         phrase_words = {w for phrase in self.phrase_table for w in phrase.split()}
-        by_length: dict[int, list[str]] = {}
-        for word in self.vocabulary:
-            if (len(word) >= MIN_CORRECTED - 1 and word.isalpha()
-                    and word not in self.stopwords and word not in self.question_words
-                    and (word in phrase_words or self._english_of(word) is not None)):
-                by_length.setdefault(len(word), []).append(word)
-        return by_length
+        return Slips((word for word in self.vocabulary
+                      if len(word) >= MIN_CORRECTED - 1 and word.isalpha()
+                      and word not in self.stopwords and word not in self.question_words
+                      and (word in phrase_words or self._english_of(word) is not None)),
+                     LONG_CORRECTED)
 
     def _unelided(self, token: str, *, always: bool = False) -> str:
         """The word behind an elided article or pronoun, or "" when there is none.

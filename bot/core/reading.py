@@ -122,7 +122,8 @@ class Reader:
         context = found.context
         # Only in English so far: Spanish, Italian and Portuguese drop the pronoun that
         # would show a question pointing back ("¿puede tomarla?").
-        alone = code not in self.languages.by_code and self._stands_alone(asking)
+        alone = (code not in self.languages.by_code and self._stands_alone(asking)
+                 and (len(text.split()) >= MIN_FOCUS_WORDS or _own_sentence(text, found.asking)))
         if len(text.split()) < MIN_FOCUS_WORDS and not alone:
             return Reading(language_code, whole, corrections=fixed)
         if alone:
@@ -157,3 +158,19 @@ class Reader:
         if not note or reply.kind not in NOTE_KINDS:
             return reply
         return replace(reply, text=f"{note}\n\n{reply.text}")
+
+
+def _own_sentence(text: str, asking: str) -> bool:
+    """Whether the asking part of a short message is a sentence of its own, after a full
+    stop: "... says it's rls. what even is rls?" is; in "pregnant, can i take gabapentin or
+    pramipexole" the clause before the comma belongs to the question."""
+    core = asking.rstrip(" " + _STOPS)
+    at = text.find(core)
+    if at < 0 or not core:
+        return False
+    before = text[:at].rstrip()
+    after = text[at + len(core):].lstrip()
+    return (not before or before[-1] in _STOPS) and (not after or after[0] in _STOPS)
+
+
+_STOPS = ".!?…"

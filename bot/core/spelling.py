@@ -27,7 +27,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import DamerauLevenshtein
+from rapidfuzz.distance import OSA, DamerauLevenshtein
 
 CUTOFF = 84.0
 ONE_EDIT_UP_TO = 6
@@ -88,6 +88,25 @@ class NearWords:
     def best(self, word: str) -> str | None:
         found = process.extractOne(word, self._within_reach(len(word)), scorer=fuzz.ratio,
                                    score_cutoff=self._cutoff)
+        return None if found is None else str(found[0])
+
+
+class Slips:
+    """Words a typed word may be a slip of: one edit away (two from ``long`` letters),
+    counting a swap of two letters as one (OSA), with the same first letter. Candidates are
+    kept by first letter and length, so a word is compared with a few dozen, not all."""
+
+    def __init__(self, words: Iterable[str], long: int) -> None:
+        self._long = long
+        self._by_start: dict[tuple[str, int], list[str]] = {}
+        for word in sorted(set(words)):  # sorted: the same tie-break in every process
+            self._by_start.setdefault((word[0], len(word)), []).append(word)
+
+    def nearest(self, word: str) -> str | None:
+        limit = 1 if len(word) < self._long else 2
+        near = [w for n in range(len(word) - limit, len(word) + limit + 1)
+                for w in self._by_start.get((word[0], n), ())]
+        found = process.extractOne(word, near, scorer=OSA.distance, score_cutoff=limit)
         return None if found is None else str(found[0])
 
 

@@ -212,3 +212,19 @@ def test_a_word_keeps_its_own_english_when_it_shares_a_stem(engine: Engine) -> N
     assert italian.to_english("aumentazione").split() == ["augmentation"]
     # A known name behind an elided article is kept as that name.
     assert "horizant" in italian.to_english("cos'è l'horizant?", frozenset({"horizant"}))
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("hello, what can you do?", "help"),        # the greeting opens the question
+    ("hey bot, how are you doing?", "greeting"),  # ...but small talk stays a greeting
+    ("good morning", "greeting"),
+])
+def test_a_greeting_gives_way_to_the_question_it_opens(engine: Engine, text: str,
+                                                       intent: str) -> None:
+    assert engine.ask(text).decision.intent_id == intent
+
+
+def test_a_short_message_keeps_the_clause_that_qualifies_its_question(engine: Engine) -> None:
+    # "pregnant," belongs to the question: the pregnancy rule still decides.
+    decision = engine.ask("pregnant, can i take gabapentin or pramipexole for rls").decision
+    assert decision.why.rule == "pregnancy_medicine"
