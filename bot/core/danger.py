@@ -41,6 +41,7 @@ from bot.core.normalize import split_elisions, to_plain
 _SENTENCE_END = re.compile(r"[.!?;:\n\r…¿¡]+|\s+(?:but|pero|aber)\s+",
                            re.IGNORECASE)
 _WORD = re.compile(r"[a-z]+")
+_ASIDE = re.compile(r"\([^()]*\)")
 NEGATION_WINDOW = 4
 """Words before a concept that a negation may stand in ("i am not really suicidal")."""
 ASKING_WINDOW = 4
@@ -193,9 +194,13 @@ class _Sentence:
     it (most sentences have none), then kept for its other concepts."""
 
     def __init__(self, clauses: tuple[str, ...], ends_with_question: bool,
-                 lexicon: Lexicon) -> None:
+                 lexicon: Lexicon, aside_free: str = "") -> None:
         self.clauses = clauses
         self.text = CLAUSE.join(clauses)
+        # The sentence without what it says in brackets: a laugh or a "child proof" in an
+        # aside ("got the bottle open (so much for child proof lol)") is about the aside,
+        # not the sentence.
+        self.aside_free = aside_free or self.text
         self.ends_with_question = ends_with_question
         self._lex = lexicon
 
@@ -205,7 +210,7 @@ class _Sentence:
 
     @cached_property
     def hypothetical(self) -> bool:  # "what if my dog ate one"
-        return bool(self._lex.hypothetical.search(self.text))
+        return bool(self._lex.hypothetical.search(self.aside_free))
 
     @cached_property
     def asked(self) -> bool:
@@ -224,7 +229,7 @@ class _Sentence:
 
     @cached_property
     def joking(self) -> bool:  # "I'll jump off a bridge haha", unless "not even joking"
-        return bool(self._lex.joking.search(self.text)) and not self.now
+        return bool(self._lex.joking.search(self.aside_free)) and not self.now
 
     @cached_property
     def past(self) -> tuple[bool, ...]:
@@ -309,7 +314,9 @@ class Detector:
             clauses = tuple(c for c in (self._without_idioms(to_plain(piece))
                                         for piece in part.split(",")) if c)
             if clauses:
-                result.append(_Sentence(clauses, n < len(ends) and ends[n], self._lexicon))
+                aside_free = to_plain(_ASIDE.sub(" ", part)) if "(" in part else ""
+                result.append(_Sentence(clauses, n < len(ends) and ends[n], self._lexicon,
+                                        aside_free))
         return result
 
     def _without_idioms(self, plain: str) -> str:

@@ -20,9 +20,9 @@ from tests.conftest import DATA_DIR
 SAFETY_DIR = DATA_DIR / "safety"
 ROUNDS = sorted(SAFETY_DIR.glob("round*.yaml"))
 RECALL_FLOORS = {"round12": 0.985, "round13": 1.0, "round14": 1.0, "round15": 0.99,
-                 "round17": 0.99, "round21": 0.99}
+                 "round17": 0.99, "round21": 0.99, "round22": 0.99}
 """Rounds whose misses are not all fixed (tests/data/safety/ROUNDS.md names the three of
-round 12 and the ones left in 15, 17 and 21); every other round keeps full recall."""
+round 12 and the ones left in 15, 17, 21 and 22); every other round keeps full recall."""
 FIRST_RUN_ONLY: dict[str, tuple[float, float, float]] = {}
 """The last round when it is kept as it was first run for the next sitting: (recall,
 lowest language's recall, false-alarm rate) floors just under that run."""
@@ -324,3 +324,25 @@ def test_a_medicine_taken_with_it_is_an_interaction_question(engine: Engine,
     decision = engine.ask("can i take it with my oxycodone").decision
     assert decision.kind == "answer"
     assert kb.intents[decision.intent_id or ""].topic == "gabapentin_side_effects"
+
+
+@pytest.mark.parametrize(("message", "expected"), [
+    # a laugh in brackets is an aside: the swallowing is still reported
+    ("my 2 year old got the bottle open (so much for child proof lol) and had a capsule in "
+     "his mouth", "poison"),
+    # a head hit on the sink is an injury, not pills dropped down it
+    ("me desmayé y me di con la cabeza en el lavabo, sangro mucho", "emergency"),
+])
+def test_asides_and_sinks(engine: Engine, message: str, expected: str) -> None:
+    assert tier(engine, message) == expected
+
+
+@pytest.mark.parametrize("message", [
+    "dropped my capsules down the sink, can i get more from the pharmacy",
+    "the cat knocked the box over but i counted them, all there. where should i keep them",
+    "hace 3 años que tomo gabapentina y ya no me hace efecto, la dejo?",
+    "Atemnot hab ich keine, nur unruhige Beine. Hilft Gabapentin?",
+])
+def test_nothing_taken_or_said_the_other_way_round_is_no_alarm(engine: Engine,
+                                                               message: str) -> None:
+    assert tier(engine, message) is None
