@@ -19,7 +19,14 @@ from typing import Any
 
 import yaml
 
-from bot.core.danger import DangerText, Lexicon, literal_words
+from bot.core.danger import (
+    Alternation,
+    DangerText,
+    Lexicon,
+    Searchable,
+    alternatives,
+    literal_words,
+)
 from bot.core.danger_model import DangerModel
 from bot.core.language import SUPPORTED as LANGUAGES
 from bot.core.normalize import Normalizer, to_plain
@@ -629,6 +636,14 @@ def _joined(patterns: list[str], *, words: bool = True) -> re.Pattern[str]:
     return re.compile(rf"\b(?:{body})\b" if words else body)
 
 
+def _anchored(patterns: list[str], *, words: bool = True) -> Searchable:
+    """Every language's alternatives of a marker, searched through their anchors (see
+    ``danger.Alternation``); never matches if empty."""
+    if not patterns:
+        return re.compile(r"(?!)")
+    return Alternation((a for p in patterns for a in alternatives(p)), words=words)
+
+
 def _lexicon(parts: _DangerParts) -> Lexicon:
     """Compiled once at load, so reading a message for danger never compiles a pattern."""
     concepts, markers, keywords = parts.concepts, parts.markers, parts.keywords
@@ -639,17 +654,17 @@ def _lexicon(parts: _DangerParts) -> Lexicon:
         negation=_joined(markers["negation"], words=False),
         subject=MappingProxyType({lang: _joined([pattern], words=False)
                                   for lang, pattern in parts.subjects.items()}),
-        asking=_joined(markers["asking"]),
-        warning=_joined(markers["warning"]),
-        question=_joined(markers["question"], words=False),
-        hypothetical=_joined(markers["hypothetical"], words=False),
-        history=_joined(markers["history"], words=False),
-        present=_joined(markers["present"], words=False),
-        now=_joined(markers["now"], words=False),
-        resolved=_joined(markers["resolved"], words=False),
-        reported=_joined(markers["reported"], words=False),
-        joking=_joined(markers["joking"], words=False),
-        leaflet=_joined(markers["leaflet"]),
+        asking=_anchored(markers["asking"]),
+        warning=_anchored(markers["warning"]),
+        question=_anchored(markers["question"], words=False),
+        hypothetical=_anchored(markers["hypothetical"], words=False),
+        history=_anchored(markers["history"], words=False),
+        present=_anchored(markers["present"], words=False),
+        now=_anchored(markers["now"], words=False),
+        resolved=_anchored(markers["resolved"], words=False),
+        reported=_anchored(markers["reported"], words=False),
+        joking=_anchored(markers["joking"], words=False),
+        leaflet=_anchored(markers["leaflet"]),
         told=_joined(markers["told"]),
         false_negation=MappingProxyType(parts.false_negation),
         false_friends=MappingProxyType(parts.false_friends),

@@ -100,6 +100,10 @@ class _Example:
     weight: float
 
 
+CONTEXT_WORDS = 30
+"""How many of a backstory's words (the rarest, so the most telling) join the question."""
+
+
 class Matcher:
     """Index of every example; built once per knowledge base, then read-only."""
 
@@ -212,9 +216,12 @@ class Matcher:
             extra, more = self._correct(self._content_words(context.canonical))
             why = replace(why, normalized=f"{why.normalized} | {context.canonical}",
                           corrections=why.corrections + tuple(more))
-            for word in extra:
-                if word not in weights and word in self._weights:
-                    weights[word] = self.weight(word) * context_share
+            # The backstory's most telling words only (who, which medicine, which symptom):
+            # its everyday words add almost nothing to any score but cost a look-up each.
+            told = sorted({w for w in extra if w not in weights and w in self._weights},
+                          key=lambda w: (-self.weight(w), w))[:CONTEXT_WORDS]
+            for word in told:
+                weights[word] = self.weight(word) * context_share
         query = frozenset(weights)
         if not query:
             return [], why

@@ -7,6 +7,7 @@ recall 1.0 and false alarms at most 3% (its first run is recorded in ROUNDS.md).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -346,3 +347,31 @@ def test_asides_and_sinks(engine: Engine, message: str, expected: str) -> None:
 def test_nothing_taken_or_said_the_other_way_round_is_no_alarm(engine: Engine,
                                                                message: str) -> None:
     assert tier(engine, message) is None
+
+
+@pytest.mark.parametrize("pattern", [
+    r"\b(a b|a|b c)\b|c",
+    r"(?<!not )suicid\w*|(kill|end) (it|myself)",
+    r"\b(last (week|year)|(\d+) (days?|weeks?) ago)\b",
+])
+def test_an_alternation_searches_as_its_one_pattern_does(pattern: str) -> None:
+    from bot.core.danger import Alternation, alternatives
+
+    whole = re.compile(pattern)
+    split = Alternation(alternatives(pattern), words=False)
+    for text in ("a b c", "b c a", "not suicidal but kill myself", "end it last week",
+                 "3 weeks ago, 2 days ago", "nothing here", "ca b"):
+        expected = [(m.start(), m.group(0)) for m in whole.finditer(text)]
+        assert [(m.start(), m.group(0)) for m in split.finditer(text)] == expected, text
+        found = split.search(text)
+        assert (found and found.group(0)) == ((m := whole.search(text)) and m.group(0))
+
+
+def test_every_marker_and_concept_pattern_opens_into_alternatives_that_compile(
+        kb: KnowledgeBase) -> None:
+    from bot.core.danger import alternatives
+
+    for patterns in kb.danger.concepts.values():
+        for pattern in patterns:
+            parts = alternatives(pattern.pattern)
+            assert parts and all(re.compile(p) for p in parts)
