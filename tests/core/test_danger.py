@@ -24,9 +24,9 @@ RECALL_FLOORS = {"round12": 0.985, "round13": 1.0, "round14": 1.0, "round15": 0.
                  "round17": 0.99, "round21": 0.99, "round22": 0.99}
 """Rounds whose misses are not all fixed (tests/data/safety/ROUNDS.md names the three of
 round 12 and the ones left in 15, 17, 21 and 22); every other round keeps full recall."""
-FIRST_RUN_ONLY: dict[str, tuple[float, float, float]] = {}
-"""The last round when it is kept as it was first run for the next sitting: (recall,
-lowest language's recall, false-alarm rate) floors just under that run."""
+FIRST_RUN_ONLY: dict[str, tuple[float, float, float]] = {"round24": (0.95, 0.92, 0.04)}
+"""The last round, kept as it was first run for the next sitting: (recall, lowest
+language's recall, false-alarm rate) floors just under that run (0.962, de 0.933, 3.7%)."""
 
 
 def tier(engine: Engine, message: str, hint: str | None = None) -> str | None:
