@@ -266,14 +266,9 @@ class Detector:
         # Each pattern instead names the literal text any match of it must contain (its
         # anchors, read from the pattern itself); one Aho-Corasick pass over the sentence
         # finds which anchors occur, and only their patterns are tried.
-        # Each pattern is opened up into its alternatives ("suicid\\w*|kill myself|..."), each
-        # with its own anchors, so a sentence is searched only with the alternatives that
-        # can match in it; the matches are those of the whole pattern (see _matches).
-        self._concepts = _Index(
-            (f"{concept}\x00{number}", re.compile(alternative))
-            for number, (concept, pattern) in enumerate(
-                (c, p) for c, ps in lexicon.concepts.items() for p in ps)
-            for alternative in alternatives(pattern.pattern))
+        self._concepts = _Index((concept, pattern)
+                                for concept, patterns in lexicon.concepts.items()
+                                for pattern in patterns)
         self._idioms = _Index(("idiom", pattern) for pattern in lexicon.idioms)
 
     @property
@@ -311,29 +306,11 @@ class Detector:
                         bool(read) and read[-1].ends_with_question)
 
     def _matches(self, text: str) -> Iterator[tuple[str, re.Match[str]]]:
-        """Every concept pattern's matches in ``text``, pattern by pattern, as ``finditer`` of
-        the whole pattern gives them: from each position, the leftmost match of any of its
-        alternatives, the earlier alternative at a tie, then on from its end."""
-        groups: dict[str, list[re.Pattern[str]]] = {}
-        for key, alternative in self._concepts.candidates(text):
-            groups.setdefault(key, []).append(alternative)
-        for key, group in groups.items():
-            concept = key.split("\x00", 1)[0]
-            if len(group) == 1:
-                for match in group[0].finditer(text):
-                    yield concept, match
-                continue
-            pos = 0
-            while pos <= len(text):
-                best: re.Match[str] | None = None
-                for alternative in group:
-                    found = alternative.search(text, pos)
-                    if found is not None and (best is None or found.start() < best.start()):
-                        best = found
-                if best is None:
-                    break
-                yield concept, best
-                pos = best.end() if best.end() > best.start() else best.end() + 1
+        """Every concept pattern's matches in ``text``, pattern by pattern; only patterns
+        whose anchors occur in it are tried."""
+        for concept, pattern in self._concepts.candidates(text):
+            for match in pattern.finditer(text):
+                yield concept, match
 
     def _sentences(self, text: str) -> list[_Sentence]:
         """Each sentence as its comma-separated clauses in plain form (idioms removed), with
