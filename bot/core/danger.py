@@ -29,6 +29,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from itertools import pairwise
 from re import _constants, _parser  # type: ignore[attr-defined]
 from typing import Any, Protocol
 
@@ -494,9 +495,10 @@ def alternatives(pattern: str) -> list[str]:
     return out
 
 
-def _split_top(pattern: str) -> list[str]:
-    parts: list[str] = []
-    depth, start, i, in_class = 0, 0, 0, False
+def _structure(pattern: str) -> Iterator[tuple[int, str, int]]:
+    """Each character of ``pattern`` outside escapes and character classes, with the group
+    depth before it: what splitting a pattern at its top level needs to see."""
+    depth, i, in_class = 0, 0, False
     while i < len(pattern):
         c = pattern[i]
         if c == "\\":
@@ -508,16 +510,16 @@ def _split_top(pattern: str) -> list[str]:
             in_class = True
             if pattern[i + 1:i + 2] == "]":
                 i += 1
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-        elif c == "|" and depth == 0:
-            parts.append(pattern[start:i])
-            start = i + 1
+        else:
+            yield i, c, depth
+            depth += {"(": 1, ")": -1}.get(c, 0)
         i += 1
-    parts.append(pattern[start:])
-    return parts
+
+
+def _split_top(pattern: str) -> list[str]:
+    cuts = [i for i, c, depth in _structure(pattern) if c == "|" and depth == 0]
+    bounds = [-1, *cuts, len(pattern)]
+    return [pattern[a + 1:b] for a, b in pairwise(bounds)]
 
 
 def _open_group(part: str) -> tuple[str, str, str] | None:
@@ -535,31 +537,20 @@ def _open_group(part: str) -> tuple[str, str, str] | None:
         return None
     inside = body[len(opener):-1]
     # The group must close at the very end: its body is balanced on its own.
-    if _split_top(f"({inside})") != [f"({inside})"] or _depth_ok(inside) is False:
+    if not _balanced(inside):
         return None
     if len(_split_top(inside)) < 2:
         return None
     return prefix, inside, suffix
 
 
-def _depth_ok(text: str) -> bool:
-    depth, i, in_class = 0, 0, False
-    while i < len(text):
-        c = text[i]
-        if c == "\\":
-            i += 2
-            continue
-        if in_class:
-            in_class = c != "]"
-        elif c == "[":
-            in_class = True
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-            if depth < 0:
-                return False
-        i += 1
+def _balanced(text: str) -> bool:
+    """Every group of ``text`` closes within it, and none closes that it did not open."""
+    depth = 0
+    for _i, c, before in _structure(text):
+        if c == ")" and before == 0:
+            return False
+        depth = before + {"(": 1, ")": -1}.get(c, 0)
     return depth == 0
 
 
