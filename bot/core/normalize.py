@@ -20,9 +20,10 @@ from functools import lru_cache
 
 import ahocorasick
 
-MAX_INPUT_CHARS = 2000
-"""Questions are cut to this length before any work: enough for a long story, and it bounds
-the cost of every later step however large the message."""
+MAX_INPUT_CHARS = 4096
+"""Questions are cut to this length before any work: Telegram's own limit for a message, so
+every word a person sends there is read (a crisis at the end of a long story included),
+and it bounds the cost of every later step for the terminal chat and the CLI."""
 
 _APOSTROPHES = re.compile(r"[\u0027\u2018\u2019\u02bc\u0060\u00b4]")
 _WORD = re.compile(r"[^\W\d_]+|\d+")

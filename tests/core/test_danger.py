@@ -375,3 +375,20 @@ def test_every_marker_and_concept_pattern_opens_into_alternatives_that_compile(
         for pattern in patterns:
             parts = alternatives(pattern.pattern)
             assert parts and all(re.compile(p) for p in parts)
+
+
+@pytest.mark.parametrize(("message", "expected"), [
+    # breathing trouble now is an emergency in every language (a new user's trial)
+    ("Meine Mutter bekommt schlecht Luft seit sie Gabapentin nimmt", "emergency"),
+    ("minha mãe está com dificuldade para respirar depois de tomar gabapentina", "emergency"),
+    ("J'ai avalé toutes mes pilules", "poison"),
+])
+def test_found_by_a_new_users_trial(engine: Engine, message: str, expected: str) -> None:
+    assert tier(engine, message) == expected
+
+
+def test_a_crisis_at_the_end_of_a_long_story_is_read(engine: Engine) -> None:
+    # Telegram allows 4,096 characters; the danger check reads all of them.
+    story = "My legs have been restless for years and I have tried everything. " * 55
+    assert len(story) > 3000
+    assert tier(engine, story + "Honestly I just want it all to end.") == "crisis"

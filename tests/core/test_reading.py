@@ -228,3 +228,12 @@ def test_a_short_message_keeps_the_clause_that_qualifies_its_question(engine: En
     # "pregnant," belongs to the question: the pregnancy rule still decides.
     decision = engine.ask("pregnant, can i take gabapentin or pramipexole for rls").decision
     assert decision.why.rule == "pregnancy_medicine"
+
+
+@pytest.mark.parametrize("text", ["can you overdose on gabapentin?", "can you OD on it",
+                                  "what happens if you take too much gabapentin"])
+def test_asking_about_an_overdose_gets_the_side_effects_answer(engine: Engine,
+                                                                text: str) -> None:
+    result = engine.ask(text)
+    assert result.tier is None
+    assert result.decision.intent_id == "gabapentin_side_effects", result.decision.why
