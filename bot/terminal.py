@@ -107,8 +107,10 @@ def respond(engine: Engine, current: Reply, text: str) -> Reply | None:
         return reply
     if text.isdigit():
         return _pick(kb, current, shown, int(text))
-    if text.startswith("/"):
-        return for_command(kb, engine, text[1:].split("@", 1)[0].lower())
+    if text.startswith("/") and text[1:2].strip():
+        # "/suggest add a tip about X": the command is the first word, as in Telegram.
+        name = text[1:].split(maxsplit=1)[0]
+        return for_command(kb, engine, name.split("@", 1)[0].lower())
     return engine.ask(text).reply
 
 

@@ -507,3 +507,10 @@ def test_chat_danger_reply_comes_first_and_alone(kb: KnowledgeBase, message: str
     assert flat(kb.disclaimer) not in reply
     for source in expected.sources:
         assert kb.sources[source].url in reply
+
+
+def test_chat_command_with_words_after_it(kb: KnowledgeBase) -> None:
+    # "/suggest add a tip" is the suggest command with its text, as in Telegram.
+    code, out, _ = run("chat", stdin="/suggest add a tip about socks\nq\n")
+    assert code == 0
+    assert flat(kb.text("suggest_off")) in flat(out)
