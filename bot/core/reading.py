@@ -43,6 +43,8 @@ BACK_REFERENCES = frozenset({"it", "its", "that", "thats", "this", "they", "them
                              "these", "he", "she", "him", "her", "his", "there", "same",
                              "one", "ones", "which", "either", "both", "such"})
 """Words by which a short question points back at the story before it."""
+_STOPS = ".!?…"
+"""What ends a sentence, for telling a sentence of its own from a clause."""
 NOTE_KINDS = frozenset({"answer", "suggest", "fallback"})
 """Replies that get the "answers are in English for now" note (never the urgent one, which
 is sent first and alone)."""
@@ -116,15 +118,17 @@ class Reader:
         words = ENGLISH_QUESTION_WORDS | language.question_words if language else (
             ENGLISH_QUESTION_WORDS)
         found = focus(text, words, min_words=SHORT_FOCUS_WORDS)
-        if found is None:
+        # A short message is read apart only in English so far: Spanish, Italian and
+        # Portuguese drop the pronoun that would show a question pointing back.
+        short = len(text.split()) < MIN_FOCUS_WORDS
+        english = code not in self.languages.by_code
+        if found is None or (short and not english):
             return Reading(language_code, whole, corrections=fixed)
         asking = self._normalize(found.asking, code)
         context = found.context
-        # Only in English so far: Spanish, Italian and Portuguese drop the pronoun that
-        # would show a question pointing back ("¿puede tomarla?").
-        alone = (code not in self.languages.by_code and self._stands_alone(asking)
-                 and (len(text.split()) >= MIN_FOCUS_WORDS or _own_sentence(text, found.asking)))
-        if len(text.split()) < MIN_FOCUS_WORDS and not alone:
+        alone = english and self._stands_alone(asking) and (
+            not short or _own_sentence(text, found.asking))
+        if short and not alone:
             return Reading(language_code, whole, corrections=fixed)
         if alone:
             # "... says it's rls. what even is rls?": short, but it names its own subject
@@ -172,5 +176,3 @@ def _own_sentence(text: str, asking: str) -> bool:
     after = text[at + len(core):].lstrip()
     return (not before or before[-1] in _STOPS) and (not after or after[0] in _STOPS)
 
-
-_STOPS = ".!?…"
