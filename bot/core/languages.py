@@ -147,14 +147,17 @@ class Language:
     def _corrected(self, token: str, known: frozenset[str]) -> str:
         """A word one slip away from a word of this language's data ("inquetas",
         "compresao") as that word, so its phrase or translation applies; a word the data or
-        English already knows, a short one or a number stays as typed. Cached per word."""
+        English already knows, a short one or a number stays as typed. Cached per word
+        (what English knows is checked first: the cache never depends on it)."""
+        if token in known:
+            return token
         cache = self._fixes
         fixed = cache.get(token)
         if fixed is not None:
             return fixed
         fixed = token
         if (len(token) >= MIN_CORRECTED and token.isalpha() and token not in self.vocabulary
-                and token not in known and self._english_of(token) is None):
+                and self._english_of(token) is None):
             best = self._slips.nearest(token)
             # Only the last letter changed is another form of a word, not a slip:
             # "cuento" (a story) stays, though "cuenta" is in the data.

@@ -80,7 +80,7 @@ class Reader:
     def extra_examples(self) -> list[tuple[str, str, str]]:
         """Every language's examples, as written and read into English words, for the
         matcher's index."""
-        return [(intent_id, text, language.to_english(text))
+        return [(intent_id, text, language.to_english(text, self._english))
                 for language in self.languages.by_code.values()
                 for intent_id, texts in language.examples.items() for text in texts]
 
