@@ -126,6 +126,13 @@ class Findings:
     corrections: tuple[str, ...] = ()
     sentences: tuple[str, ...] = field(default=(), repr=False)
     ends_asking: bool = False  # the last sentence ends with "?" ("???" is alarm, not asking)
+    read: tuple[_Sentence, ...] = field(default=(), repr=False, compare=False)
+
+    @cached_property
+    def settled(self) -> bool:
+        """Some sentence says it is over or never happened ("but i noticed before taking
+        any", "vet said no harm done"): read only when the learned model would speak."""
+        return any(s.resolved for s in self.read)
 
     @cached_property
     def _by_concept(self) -> dict[str, tuple[Hit, ...]]:
@@ -211,6 +218,7 @@ class _Sentence:
         self.aside_free = aside_free or self.text
         self.ends_with_question = ends_with_question
         self._lex = lexicon
+        self.answered_by: _Sentence | None = None  # the sentence after "but", if any
 
     @cached_property
     def now(self) -> bool:
@@ -233,7 +241,8 @@ class _Sentence:
 
     @cached_property
     def resolved(self) -> bool:  # "vet said no harm done"
-        return bool(self._lex.resolved.search(self.text))
+        return bool(self._lex.resolved.search(self.text)) or (
+            self.answered_by is not None and self.answered_by.resolved)
 
     @cached_property
     def joking(self) -> bool:  # "I'll jump off a bridge haha", unless "not even joking"
@@ -304,7 +313,7 @@ class Detector:
                         concept, variant, match.start(), sentence, message=read)
                     hits.append(Hit(concept, index, match.group(0), live))
         return Findings(tuple(hits), tuple(corrections), tuple(sentences),
-                        bool(read) and read[-1].ends_with_question)
+                        bool(read) and read[-1].ends_with_question, tuple(read))
 
     def _matches(self, text: str) -> Iterator[tuple[str, re.Match[str]]]:
         """Every concept pattern's matches in ``text``, pattern by pattern; only patterns
@@ -321,16 +330,26 @@ class Detector:
         # asked about, not happening.
         # "is this bad?" asks; "face drooping on one side???" or "?!" is alarm, not a
         # question about a risk (its words decide: "how long does it last???" still asks).
-        ends = [m.group(0).count("?") == 1 and "!" not in m.group(0)
-                for m in _SENTENCE_END.finditer(raw)]
+        found = list(_SENTENCE_END.finditer(raw))
+        ends = [m.group(0).count("?") == 1 and "!" not in m.group(0) for m in found]
+        # "gave me 600s instead of 300s, but i noticed before taking any": an outcome
+        # after "but" settles the sentence it answers.
+        turns = [m.group(0).strip().isalpha() for m in found]
         result: list[_Sentence] = []
+        previous: _Sentence | None = None
         for n, part in enumerate(_SENTENCE_END.split(raw)):
             clauses = tuple(c for c in (self._without_idioms(to_plain(piece))
                                         for piece in part.split(",")) if c)
             if clauses:
                 aside_free = to_plain(_ASIDE.sub(" ", part)) if "(" in part else ""
-                result.append(_Sentence(clauses, n < len(ends) and ends[n], self._lexicon,
-                                        aside_free))
+                sentence = _Sentence(clauses, n < len(ends) and ends[n], self._lexicon,
+                                     aside_free)
+                if previous is not None and n > 0 and turns[n - 1]:
+                    previous.answered_by = sentence
+                result.append(sentence)
+                previous = sentence
+            else:
+                previous = None
         return result
 
     def _without_idioms(self, plain: str) -> str:

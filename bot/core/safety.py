@@ -174,7 +174,10 @@ def _wants_to_die(m: Message) -> bool:
             or f.count("farewell") >= 2 or f.count("despair") >= 2
             # the means within reach now, with a way, an amount asked, a goodbye or despair
             or (f.live("at_hand") and (f.live("means") or f.seen("lethal")
-                                       or f.seen("amount") or farewell or despair))
+                                       or f.seen("amount") or farewell or despair
+                                       # "what happens if somebody takes all 90 ...
+                                       # I have them in front of me now"
+                                       or (f.seen("event") and not f.live("event"))))
             # affairs put in order: two deeds, or one with a goodbye or despair
             or f.count("affairs") >= 2
             or (f.live("affairs") and (farewell or despair or f.seen("event")
@@ -240,7 +243,9 @@ def model_alone_may_speak(m: Message) -> bool:
     almost none of it and cut alarms on routine questions (of which a linear model is
     sometimes near-certain: "is it ok to keep taking it forever", "my car grinds when I
     brake") by a third (tests/data/safety/ROUNDS.md)."""
-    return bool(m.findings.hits) and not m.findings.ends_asking
+    return (bool(m.findings.hits) and not m.findings.ends_asking
+            # "gave me 600s instead of 300s, but i noticed before taking any"
+            and not m.findings.settled)
 
 
 def _learned(tier: Tier) -> Callable[[Message], bool]:

@@ -24,9 +24,9 @@ RECALL_FLOORS = {"round12": 0.985, "round13": 1.0, "round14": 1.0, "round15": 0.
                  "round17": 0.99, "round21": 0.99, "round22": 0.99}
 """Rounds whose misses are not all fixed (tests/data/safety/ROUNDS.md names the three of
 round 12 and the ones left in 15, 17, 21 and 22); every other round keeps full recall."""
-FIRST_RUN_ONLY: dict[str, tuple[float, float, float]] = {"round24": (0.95, 0.92, 0.04)}
+FIRST_RUN_ONLY: dict[str, tuple[float, float, float]] = {}
 """The last round, kept as it was first run for the next sitting: (recall, lowest
-language's recall, false-alarm rate) floors just under that run (0.962, de 0.933, 3.7%)."""
+language's recall, false-alarm rate) floors just under that run."""
 
 
 def tier(engine: Engine, message: str, hint: str | None = None) -> str | None:
@@ -338,11 +338,43 @@ def test_asides_and_sinks(engine: Engine, message: str, expected: str) -> None:
     assert tier(engine, message) == expected
 
 
+@pytest.mark.parametrize(("message", "expected"), [
+    # English "falls" is not German "falls" (if): the evening is not imagined
+    ("tonight grandad has had three falls, he's very muddled and his chest sounds rattly",
+     "emergency"),
+    # a state asked about as the medicine's doing is still happening now
+    ("crushing pain in my chest going into my left arm, could it be the gabapentin?",
+     "emergency"),
+    ("dor no peito que desce pro braço esquerdo e suor frio, pode ser efeito do remédio?",
+     "emergency"),
+    # without glasses is why it happened, not a denial of it
+    ("took three instead of one without my glasses, i feel ok so far", "poison"),
+    ("hab ohne Brille zwei statt einer genommen, merke noch nichts", "poison"),
+    # people who are not there, in everyday words
+    ("since she stopped the gabapentin she sees children in the kitchen who aren't there",
+     "emergency"),
+    # a plan with a date, and the means in front of them
+    ("i plan to take both bottles together on saturday when the house is empty", "crisis"),
+    ("what would happen if someone took all 60 at once. they're next to me right now",
+     "crisis"),
+])
+def test_reading_what_is_happening(engine: Engine, message: str, expected: str) -> None:
+    assert tier(engine, message) == expected
+
+
 @pytest.mark.parametrize("message", [
     "dropped my capsules down the sink, can i get more from the pharmacy",
     "the cat knocked the box over but i counted them, all there. where should i keep them",
     "hace 3 años que tomo gabapentina y ya no me hace efecto, la dejo?",
     "Atemnot hab ich keine, nur unruhige Beine. Hilft Gabapentin?",
+    # a schedule is not a wish to take them all
+    "i want to take it at night instead of the morning",
+    "im going to take it all at bedtime from now on, is that ok",
+    "quero tomar tudo à noite, pode?",
+    # "falls" is German for "if" only in German: an old man's falls are still falls
+    # (see below); here nothing is wrong at all
+    "the pharmacy gave me 600s instead of 300s, but i noticed before taking any",
+    "er hat so gezuckt, dass ich dachte er krampft, aber er war wach und ganz ruhig",
 ])
 def test_nothing_taken_or_said_the_other_way_round_is_no_alarm(engine: Engine,
                                                                message: str) -> None:
