@@ -14,7 +14,7 @@ from bot.core.danger import Detector, Findings
 from bot.core.kb import KnowledgeBase
 from bot.core.matcher import Decision, Matcher, Why
 from bot.core.normalize import MAX_INPUT_CHARS, Normalized, to_plain
-from bot.core.reading import Reader, Reading
+from bot.core.reading import BACK_REFERENCES, Reader, Reading
 from bot.core.reply import Reply
 from bot.core.safety import SafetyCheck, Tier, check
 from bot.core.spelling import common_english
@@ -98,7 +98,10 @@ class Engine:
         if safety.verdict == "weak" and self.matcher.unknown_words(normalized):
             # "side effects of metformin": a subject we know nothing about.
             safety = replace(safety, verdict="route", intent_id=None, rule="unknown_subject")
-        if safety.verdict == "route":
+        if self._asked_elsewhere(reading):
+            decision = Decision("fallback", None, 0.0, (), Why(
+                normalized.canonical, rule="asked_elsewhere"))
+        elif safety.verdict == "route":
             decision = self._routed(safety, normalized)
             decision = self._asked_otherwise(decision, safety, reading)
         else:
@@ -151,6 +154,19 @@ class Engine:
                 and self.kb.topic_of(asked.intent_id) != self.kb.topic_of(routed.intent_id)):
             return asked
         return routed
+
+    def _asked_elsewhere(self, reading: Reading) -> bool:
+        """A story about the legs that ends by asking us to recommend something we know no
+        word of ("... can you recommend a good crossword book?"): out of scope, however
+        much of the backstory is ours. Only when the asking part names none of our subjects
+        and points back at nothing ("what's the best time to take it" points back)."""
+        asking = reading.asking
+        if asking is None or not self.kb.safety.asked_elsewhere.search(asking.canonical):
+            return False
+        if set(asking.tokens) & (BACK_REFERENCES - {"which"}):  # "which X" asks afresh
+            return False
+        return (not self.kb.safety.domain_anchor.search(asking.canonical)
+                and bool(self.matcher.unknown_words(asking)))
 
     def _narrowed_by_backstory(self, narrowed: Decision, safety: SafetyCheck,
                                reading: Reading) -> Decision:

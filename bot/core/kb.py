@@ -219,6 +219,7 @@ class SafetyRules:
     small_talk: frozenset[str] = frozenset()
     risk_question: re.Pattern[str] = re.compile(r"(?!)")
     pregnancy_past: re.Pattern[str] = re.compile(r"(?!)")
+    asked_elsewhere: re.Pattern[str] = re.compile(r"(?!)")
 
 
 @dataclass(frozen=True)

@@ -229,6 +229,28 @@ def test_out_of_scope_never_gets_a_medical_answer(engine: Engine, kb: KnowledgeB
         assert not kb.intents[decision.intent_id].medical, decision
 
 
+@pytest.mark.parametrize("question", [
+    "my restless legs have been much calmer since the gabapentin, so we're finally "
+    "planning a holiday. which campsites in cornwall would you recommend?",
+    "rls used to keep me up all night but treatment sorted it. now i want a hobby for the "
+    "evenings. can you suggest a beginner knitting pattern?",
+])
+def test_a_story_of_ours_that_asks_for_something_else_is_out_of_scope(
+        engine: Engine, question: str) -> None:
+    decision = engine.ask(question).decision
+    assert (decision.kind, decision.why.rule) == ("fallback", "asked_elsewhere")
+
+
+def test_asking_for_a_recommendation_about_the_legs_is_still_ours(engine: Engine) -> None:
+    # points back ("it") or names our subject: the story decides
+    asked = engine.ask("i started gabapentin last month for my rls and feel groggy in the "
+                       "mornings. what time would you recommend i take it?").decision
+    assert asked.why.rule != "asked_elsewhere"
+    named = engine.ask("my feet go crazy at night with restless legs. which stretches "
+                       "would you suggest before bed?").decision
+    assert named.kind == "answer" and named.why.rule != "asked_elsewhere"
+
+
 # ------------------------------------------------------------------------------ why
 
 
