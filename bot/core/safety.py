@@ -279,12 +279,16 @@ def model_may_speak(m: Message, tier: str) -> bool:
     if _about_a_risk(m):
         return False
     # The model weighs many small cues; it speaks only where the concepts saw at least one
-    # sign of the same kind: a goodbye, despair, a means or someone unreachable for a
-    # crisis; two symptoms, or one with a sedating mix, for an emergency; a medicine and
+    # sign of the same kind: a goodbye, despair, a means (or someone unreachable, with a
+    # medicine or a wish named) for a crisis; two symptoms, or one with a sedating mix, for an emergency; a medicine and
     # someone who swallowed it for poison. Venting about the legs never raises an alarm.
     f = m.findings
     if tier == "crisis":
-        return any(f.live(c) for c in ("farewell", "despair", "means", "unreachable"))
+        # Someone who does not answer is a sign only where medicine or a wish was named:
+        # "my landlord doesn't answer calls anymore" is not.
+        return any(f.live(c) for c in ("farewell", "despair", "means")) or (
+            f.live("unreachable") and any(f.seen(c) for c in ("medicine", "event", "crisis",
+                                                              "lethal")))
     if tier == "emergency":
         return f.count("symptom") >= 2 or (f.live("symptom") and f.live("depressant"))
     return f.live("medicine") and f.live("ingest")
