@@ -280,8 +280,9 @@ def model_may_speak(m: Message, tier: str) -> bool:
         return False
     # The model weighs many small cues; it speaks only where the concepts saw at least one
     # sign of the same kind: a goodbye, despair, a means (or someone unreachable, with a
-    # medicine or a wish named) for a crisis; two symptoms, or one with a sedating mix, for an emergency; a medicine and
-    # someone who swallowed it for poison. Venting about the legs never raises an alarm.
+    # medicine or a wish named) for a crisis; two symptoms, or one with a sedating mix,
+    # for an emergency; a medicine and someone who swallowed it for poison. Venting about
+    # the legs never raises an alarm.
     f = m.findings
     if tier == "crisis":
         # Someone who does not answer is a sign only where medicine or a wish was named:

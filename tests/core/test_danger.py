@@ -21,9 +21,9 @@ from tests.conftest import DATA_DIR
 SAFETY_DIR = DATA_DIR / "safety"
 ROUNDS = sorted(SAFETY_DIR.glob("round*.yaml"))
 RECALL_FLOORS = {"round12": 0.985, "round13": 1.0, "round14": 1.0, "round15": 0.99,
-                 "round17": 0.99, "round21": 0.99, "round22": 0.99}
+                 "round17": 0.99, "round21": 0.99, "round22": 0.99, "round26": 0.99}
 """Rounds whose misses are not all fixed (tests/data/safety/ROUNDS.md names the three of
-round 12 and the ones left in 15, 17, 21 and 22); every other round keeps full recall."""
+round 12 and the ones left in 15, 17, 21, 22 and 26); every other round keeps full recall."""
 FIRST_RUN_ONLY: dict[str, tuple[float, float, float]] = {}
 """The last round, kept as it was first run for the next sitting: (recall, lowest
 language's recall, false-alarm rate) floors just under that run."""
@@ -357,6 +357,18 @@ def test_asides_and_sinks(engine: Engine, message: str, expected: str) -> None:
     ("i plan to take both bottles together on saturday when the house is empty", "crisis"),
     ("what would happen if someone took all 60 at once. they're next to me right now",
      "crisis"),
+    # understatement: a fall and cannot get up; breathing that stops and starts after drink
+    ("bit of a silly one, grandad slipped in the hall earlier and can't get up, says his "
+     "legs have gone", "emergency"),
+    ("his breathing keeps going quiet, it stops for a few seconds then he gasps. he had "
+     "wine with his gabapentin", "emergency"),
+    # two doses at two times, or a dose twice (written "2x": read as "2 x")
+    ("had one at 9 and another one at 10 because i forgot i'd taken it", "poison"),
+    ("tomei o remédio da noite 2x sem querer", "poison"),
+    # pills put by each night instead of swallowed; the amount that stops the breathing
+    ("i've been keeping one back every night instead of taking it, i have a jar full now",
+     "crisis"),
+    ("quante ne servono per fermare il respiro", "crisis"),
 ])
 def test_reading_what_is_happening(engine: Engine, message: str, expected: str) -> None:
     assert tier(engine, message) == expected
@@ -375,6 +387,13 @@ def test_reading_what_is_happening(engine: Engine, message: str, expected: str) 
     # (see below); here nothing is wrong at all
     "the pharmacy gave me 600s instead of 300s, but i noticed before taking any",
     "er hat so gezuckt, dass ich dachte er krampft, aber er war wach und ganz ruhig",
+    # overdose or suicide as a subject; doing too much exercise; a landlord who stopped
+    # answering; a doctor called "the second one"
+    "the leaflet talks about overdose risk with opioids, what should i ask my gp",
+    "the clinic gave me a suicide screening form to fill in, is that standard",
+    "i'm scared of overdoing it at the gym, what exercise is good for rls",
+    "my landlord doesn't answer his phone anymore and my deposit is gone, what can i do",
+    "the first doctor said it was stress and the second one said nerves, what is rls",
 ])
 def test_nothing_taken_or_said_the_other_way_round_is_no_alarm(engine: Engine,
                                                                message: str) -> None:
