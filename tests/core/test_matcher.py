@@ -251,6 +251,22 @@ def test_asking_for_a_recommendation_about_the_legs_is_still_ours(engine: Engine
     assert named.kind == "answer" and named.why.rule != "asked_elsewhere"
 
 
+@pytest.mark.parametrize(("question", "topic"), [
+    # no word names RLS or gabapentin, yet the words are ours: the legs' own timing, our
+    # self-care words, care without pills, caffeine
+    ("why does it always flare up in the evening when i lie down", "rls_symptoms"),
+    ("any ideas for my legs that don't involve more pills?", "selfcare_overview"),
+    ("could all the coffee i drink be making it worse", "selfcare_triggers"),
+    # a number asked for, in capsules: the dose answer (which gives none)
+    ("how many capsules do people normally take at bedtime", "gabapentin_dosage"),
+])
+def test_questions_without_a_subject_word_that_are_still_ours(
+        engine: Engine, kb: KnowledgeBase, question: str, topic: str) -> None:
+    decision = engine.ask(question).decision
+    assert decision.kind == "answer", decision
+    assert kb.topic_of(decision.intent_id or "") == topic
+
+
 # ------------------------------------------------------------------------------ why
 
 
