@@ -55,6 +55,20 @@ def test_the_telegram_language_code_decides_a_message_too_short_to_tell(
     assert result.language == "es" and result.decision.intent_id == "thanks"
 
 
+@pytest.mark.parametrize(("message", "code", "intent"), [
+    ("Servus miteinander!", "de", "greeting"),
+    ("grazie mille, a domani", "it", None),
+    ("ugh, took tonight's dose twice, nothing yet", "en", None),
+])
+def test_short_messages_are_told_apart_by_their_everyday_words(
+        engine: Engine, message: str, code: str, intent: str | None) -> None:
+    """Greetings, farewells and times of day say the language where lingua cannot, with no
+    Telegram hint (language_id.yml)."""
+    assert engine.language_of(message) == code
+    if intent:
+        assert engine.ask(message).decision.intent_id == intent
+
+
 def test_english_replies_carry_no_language_note(engine: Engine) -> None:
     result = engine.ask("does neurontin help restless legs")
     assert result.language == "en"
