@@ -192,7 +192,12 @@ class Engine:
         """The asking part of a long message matched against every intent (the backstory as
         context), marked as overriding ``safety``'s rule; the two overrides above decide
         whether it may."""
+        settings = self.kb.matching
+        # A long message's asking part is held to the long-message threshold, as in
+        # _matched: read with its backstory, its words are spread as thin.
+        long = len(reading.whole.tokens) >= settings.long_words
         asked = self.matcher.decide(asking, excluded=self.kb.safety.small_talk,
+                                    threshold=settings.long_answer_threshold if long else None,
                                     context=reading.context,
                                     context_share=reading.context_share)
         return replace(asked, why=replace(asked.why, rule=f"asked:{safety.rule}"))
