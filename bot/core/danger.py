@@ -448,7 +448,10 @@ class Detector:
             if len(word) < MIN_CORRECTED_LENGTH or word in self._known or not word.isalpha():
                 continue
             meant = self._nearest(word)
-            if meant is not None and meant != word and (
+            # A first letter added or dropped is another word, not a slip: Italian
+            # "venuto" (came) is not "svenuto" (fainted).
+            if meant is not None and meant != word and meant[1:] != word \
+                    and word[1:] != meant and (
                     len(word) > MIN_CORRECTED_LENGTH or len(meant) > len(word)):
                 fixed.append(f"{word}->{meant}")
                 words[i] = meant
