@@ -44,6 +44,8 @@ _SENTENCE_END = re.compile(r"[.!?;:\n\r…¿¡]+|\s+(?:but|pero|aber)\s+",
 _WORD = re.compile(r"[a-z]+")
 _ASIDE = re.compile(r"\([^()]*\)")
 NEGATION_WINDOW = 4
+CONDITION_WINDOW = 6
+"""Words before a negation in which "if" makes it the condition's ("si esta vez no ...")."""
 """Words before a concept that a negation may stand in ("i am not really suicidal")."""
 ASKING_WINDOW = 4
 """Words before a concept that may ask about it rather than report it ("should i double
@@ -105,6 +107,9 @@ class Lexicon:
     told: re.Pattern[str]  # someone's words passed on: "last night he told me he'd end it"
     false_negation: Mapping[str, frozenset[str]]  # language -> words that do not negate
     false_friends: Mapping[str, frozenset[str]]  # language -> other languages' danger words
+    # language -> words that open a condition ("si", "wenn"): a negation right after one
+    # belongs to the condition ("si no le funciona, se va a quitar la vida")
+    conditional: Mapping[str, frozenset[str]]
     idioms: tuple[re.Pattern[str], ...]
     keywords: tuple[str, ...]
     known_words: frozenset[str]
@@ -422,6 +427,9 @@ class Detector:
             if word == CLAUSE.strip():
                 return False
             if word not in not_here and self._lexicon.negation.fullmatch(word):
+                if set(words[max(0, at - CONDITION_WINDOW):at]) & self._lexicon.conditional.get(
+                        lang, frozenset()):
+                    return False  # "if it doesn't work, he'll ..." : the condition's own
                 said = " ".join(words[max(0, at - TOLD_WINDOW):at])
                 return concept in NOT_ASKABLE or not (said and self._lexicon.told.search(said))
             if starts_clause.fullmatch(word):

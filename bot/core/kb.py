@@ -552,6 +552,7 @@ class _DangerParts:
     replies: dict[str, dict[str, DangerText]] = field(default_factory=dict)
     false_negation: dict[str, frozenset[str]] = field(default_factory=dict)
     false_friends: dict[str, frozenset[str]] = field(default_factory=dict)
+    conditional: dict[str, frozenset[str]] = field(default_factory=dict)
     subjects: dict[str, str] = field(default_factory=dict)
 
 
@@ -627,6 +628,8 @@ def _danger_markers(lang: str, found_markers: Any, file: str, parts: _DangerPart
     raw_friends = (found_markers.get("false_friends")
                    if isinstance(found_markers, dict) else "")
     parts.false_friends[lang] = frozenset(str(raw_friends or "").split("|")) - {""}
+    raw_if = found_markers.get("conditional") if isinstance(found_markers, dict) else ""
+    parts.conditional[lang] = frozenset(str(raw_if or "").split("|")) - {""}
 
 
 def _joined(patterns: list[str], *, words: bool = True) -> re.Pattern[str]:
@@ -669,6 +672,7 @@ def _lexicon(parts: _DangerParts) -> Lexicon:
         told=_joined(markers["told"]),
         false_negation=MappingProxyType(parts.false_negation),
         false_friends=MappingProxyType(parts.false_friends),
+        conditional=MappingProxyType(parts.conditional),
         idioms=tuple(re.compile(rf"\b(?:{p})\b") for p in parts.idioms),
         keywords=tuple(sorted(set(keywords))),
         known_words=literal_words(every_pattern) | frozenset(keywords),

@@ -369,6 +369,15 @@ def test_asides_and_sinks(engine: Engine, message: str, expected: str) -> None:
     ("i've been keeping one back every night instead of taking it, i have a jar full now",
      "crisis"),
     ("quante ne servono per fermare il respiro", "crisis"),
+    # resigned and practical: making sure it works; the family to think it was the heart;
+    # one kept back each night, nearly enough; a negation that belongs to an "if"
+    ("what should i mix it with to make sure it works this time", "crisis"),
+    ("does it show up on a post mortem? i want my family to think it was my heart",
+     "crisis"),
+    ("tô guardando uma por noite faz semanas, falta pouco", "crisis"),
+    ("si esta vez no funciona me quito la vida, ya lo tengo decidido", "crisis"),
+    ("Opa hat blaue Lippen und macht lange Atempausen", "emergency"),
+    ("misread the label and took 3 tablets instead of 1, feel ok so far", "poison"),
 ])
 def test_reading_what_is_happening(engine: Engine, message: str, expected: str) -> None:
     assert tier(engine, message) == expected
@@ -394,6 +403,11 @@ def test_reading_what_is_happening(engine: Engine, message: str, expected: str) 
     "i'm scared of overdoing it at the gym, what exercise is good for rls",
     "my landlord doesn't answer his phone anymore and my deposit is gone, what can i do",
     "the first doctor said it was stress and the second one said nerves, what is rls",
+    # a death expected in hospice; a boss who "will kill me"; a dose raised twice
+    "mum is in hospice and we know she's dying, can her gabapentin be given as a liquid",
+    "mi jefe me va a matar si llego tarde otra vez por no dormir",
+    "on ropinirole for years, the doctor had to raise the dose twice and now it starts "
+    "after lunch, is that augmentation",
 ])
 def test_nothing_taken_or_said_the_other_way_round_is_no_alarm(engine: Engine,
                                                                message: str) -> None:
