@@ -383,6 +383,21 @@ def test_reading_what_is_happening(engine: Engine, message: str, expected: str) 
     assert tier(engine, message) == expected
 
 
+@pytest.mark.parametrize(("message", "lang"), [
+    ("no le encuentro sentido a mi vida", "es"),
+    ("mein Leben hat keinen Sinn mehr", "de"),
+    ("je ne vois plus aucun sens à ma vie", "fr"),
+    ("não vejo sentido nenhum na minha vida", "pt"),
+    ("la mia vita non ha più nessun senso", "it"),
+])
+def test_a_life_without_meaning_is_a_crisis_in_every_language(engine: Engine, message: str,
+                                                              lang: str) -> None:
+    """A new user's trial found these answered with a goodbye or a fallback."""
+    result = engine.ask(message)
+    assert result.tier == "crisis" and result.language == lang
+
+
+
 @pytest.mark.parametrize("message", [
     "dropped my capsules down the sink, can i get more from the pharmacy",
     "the cat knocked the box over but i counted them, all there. where should i keep them",
@@ -408,6 +423,9 @@ def test_reading_what_is_happening(engine: Engine, message: str, expected: str) 
     "mi jefe me va a matar si llego tarde otra vez por no dormir",
     "on ropinirole for years, the doctor had to raise the dose twice and now it starts "
     "after lunch, is that augmentation",
+    # a schedule, and a question typed as people text
+    "i take gabapentin twice a day, ran out for two days and felt shaky, was that withdrawal",
+    "missed my dose last nite, shud i double up tonite",
 ])
 def test_nothing_taken_or_said_the_other_way_round_is_no_alarm(engine: Engine,
                                                                message: str) -> None:
