@@ -110,6 +110,9 @@ class Lexicon:
     # language -> words that open a condition ("si", "wenn"): a negation right after one
     # belongs to the condition ("si no le funciona, se va a quitar la vida")
     conditional: Mapping[str, frozenset[str]]
+    # first words that take back the sentence before ("enfin", "cioè", "actually"): "j'ai
+    # fait une overdose... enfin j'ai pris ma dose normale"
+    correction: frozenset[str]
     idioms: tuple[re.Pattern[str], ...]
     keywords: tuple[str, ...]
     known_words: frozenset[str]
@@ -338,7 +341,8 @@ class Detector:
         found = list(_SENTENCE_END.finditer(raw))
         ends = [m.group(0).count("?") == 1 and "!" not in m.group(0) for m in found]
         # "gave me 600s instead of 300s, but i noticed before taking any": an outcome
-        # after "but" settles the sentence it answers.
+        # after "but", or after a correction ("enfin", "cioè"), settles the sentence it
+        # answers.
         turns = [m.group(0).strip().isalpha() for m in found]
         result: list[_Sentence] = []
         previous: _Sentence | None = None
@@ -349,7 +353,8 @@ class Detector:
                 aside_free = to_plain(_ASIDE.sub(" ", part)) if "(" in part else ""
                 sentence = _Sentence(clauses, n < len(ends) and ends[n], self._lexicon,
                                      aside_free)
-                if previous is not None and n > 0 and turns[n - 1]:
+                if previous is not None and n > 0 and (
+                        turns[n - 1] or clauses[0].split(" ", 1)[0] in self._lexicon.correction):
                     previous.answered_by = sentence
                 result.append(sentence)
                 previous = sentence
@@ -402,7 +407,9 @@ class Detector:
             # Wanting to die is never a question, but may be the medicine's warning asked
             # about, imagined before it was said ("what if I feel suicidal"), or the past.
             # "if i take them all" is itself the threat: only what comes before counts.
-            imagined = bool(lex.hypothetical.search(text[:start]))
+            # Only in its own clause: "what happens if you take them all, i don't care
+            # what happens to me anymore" imagines the first and says the second.
+            imagined = bool(lex.hypothetical.search(text[:start].rsplit(CLAUSE, 1)[-1]))
             return not (imagined or past or (concept == "crisis" and self._warned(text, start)))
         return not (sentence.hypothetical or past or sentence.asked
                     or self._asked(text, start))

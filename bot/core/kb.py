@@ -553,6 +553,7 @@ class _DangerParts:
     false_negation: dict[str, frozenset[str]] = field(default_factory=dict)
     false_friends: dict[str, frozenset[str]] = field(default_factory=dict)
     conditional: dict[str, frozenset[str]] = field(default_factory=dict)
+    correction: dict[str, frozenset[str]] = field(default_factory=dict)
     subjects: dict[str, str] = field(default_factory=dict)
 
 
@@ -630,6 +631,8 @@ def _danger_markers(lang: str, found_markers: Any, file: str, parts: _DangerPart
     parts.false_friends[lang] = frozenset(str(raw_friends or "").split("|")) - {""}
     raw_if = found_markers.get("conditional") if isinstance(found_markers, dict) else ""
     parts.conditional[lang] = frozenset(str(raw_if or "").split("|")) - {""}
+    raw_fix = found_markers.get("correction") if isinstance(found_markers, dict) else ""
+    parts.correction[lang] = frozenset(str(raw_fix or "").split("|")) - {""}
 
 
 def _joined(patterns: list[str], *, words: bool = True) -> re.Pattern[str]:
@@ -673,6 +676,7 @@ def _lexicon(parts: _DangerParts) -> Lexicon:
         false_negation=MappingProxyType(parts.false_negation),
         false_friends=MappingProxyType(parts.false_friends),
         conditional=MappingProxyType(parts.conditional),
+        correction=frozenset(w for words in parts.correction.values() for w in words),
         idioms=tuple(re.compile(rf"\b(?:{p})\b") for p in parts.idioms),
         keywords=tuple(sorted(set(keywords))),
         known_words=literal_words(every_pattern) | frozenset(keywords),

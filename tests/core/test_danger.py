@@ -378,6 +378,16 @@ def test_asides_and_sinks(engine: Engine, message: str, expected: str) -> None:
     ("si esta vez no funciona me quito la vida, ya lo tengo decidido", "crisis"),
     ("Opa hat blaue Lippen und macht lange Atempausen", "emergency"),
     ("misread the label and took 3 tablets instead of 1, feel ok so far", "poison"),
+    # a pharmacy's messages: a plan for when the jar is full; alone with pills and drink
+    # in front of her; a carer's note of a resident hiding tablets "to go in peace"
+    ("how long do capsules keep loose in a tin? i'm collecting them, i have a plan for "
+     "when the tin is full", "crisis"),
+    ("sola en el hotel con las pastillas y una botella de vino delante, no sé ni por qué "
+     "escribo", "crisis"),
+    ("Nuit : M. R. recrache ses comprimés et les garde dans sa poche, dit que c'est pour "
+     "partir en paix", "crisis"),
+    ("hard to rouse, breathing shallow and noisy, sats 82% on gabapentin and morphine",
+     "emergency"),
 ])
 def test_reading_what_is_happening(engine: Engine, message: str, expected: str) -> None:
     assert tier(engine, message) == expected
@@ -426,6 +436,14 @@ def test_a_life_without_meaning_is_a_crisis_in_every_language(engine: Engine, me
     # a schedule, and a question typed as people text
     "i take gabapentin twice a day, ran out for two days and felt shaky, was that withdrawal",
     "missed my dose last nite, shud i double up tonite",
+    # "overdose" misused, then taken back; a bachelorette party; shooting oneself in the
+    # foot; keeping gabapentin at home
+    "J'ai fait une overdose... enfin, j'ai juste pris ma dose normale avec du lait",
+    "Ho fatto un'overdose... cioè, ho preso la dose normale con il latte, è grave?",
+    "q pasa si mezclas gabapentina con cubatas? tengo despedida de soltera el finde",
+    "am i shooting myself in the foot having a beer with my gabapentin",
+    "my dad once overdosed on sleeping pills years ago, i'm nervous keeping gabapentin in "
+    "the house, any tips",
 ])
 def test_nothing_taken_or_said_the_other_way_round_is_no_alarm(engine: Engine,
                                                                message: str) -> None:
