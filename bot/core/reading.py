@@ -36,6 +36,11 @@ SHORT_FOCUS_WORDS = 8
 ``MIN_FOCUS_WORDS`` its asking part is read apart only when it stands alone."""
 CONTEXT_SHARE = 0.5
 """Weight of a backstory word next to a word of the asking sentence(s)."""
+ALONE_CONTEXT_SHARE = 0.3
+"""The backstory's share when the question names its own subject and points back at
+nothing ("... I want to know what doctors actually do. How is restless legs treated?"): the
+story's words (magnesium, soap) tipped such questions to a neighbour's answer at 0.5; at 0.3,
+6 questions fixed and 3 broken over all sets."""
 MIN_ASKING_WORDS = 3
 """An asking part with fewer content words ("is that normal?", "any good?") leans on the
 backstory for its subject, so such a message is read whole."""
@@ -134,7 +139,7 @@ class Reader:
             # "... says it's rls. what even is rls?": short, but it names its own subject
             # and points back at nothing, so the story stays context.
             return Reading(language_code, whole, asking, self._normalize(context, code),
-                           CONTEXT_SHARE, fixed)
+                           ALONE_CONTEXT_SHARE, fixed)
         if len(self._content(asking)) < MIN_ASKING_WORDS and found.before:
             # "... people whose RLS comes with pain do better on it. Is that true?": a thin
             # question leans on the sentence just before it, not on the whole story.
