@@ -388,6 +388,14 @@ def test_asides_and_sinks(engine: Engine, message: str, expected: str) -> None:
      "partir en paix", "crisis"),
     ("hard to rouse, breathing shallow and noisy, sats 82% on gabapentin and morphine",
      "emergency"),
+    # night-time chat: half of each dose kept back, "I know what they're for"; a plan that
+    # involves the whole bottle; Bavarian and French plans for when the partner sleeps
+    ("i've been keeping half back for a month, i know exactly what they're for", "crisis"),
+    ("my plan involves the whole bottle, not tonight though", "crisis"),
+    ("hob ois hergrichtet, wenn mei frau schlaft mach i's", "crisis"),
+    ("lettres écrites, gabapentine et somnifères dès que mon mari dort", "crisis"),
+    ("ich hör stimmen seit ich das gabapentin abgesetzt hab", "emergency"),
+    ("the cat lapped up some of the liquid gabapentin i spilled", "poison"),
 ])
 def test_reading_what_is_happening(engine: Engine, message: str, expected: str) -> None:
     assert tier(engine, message) == expected
@@ -444,6 +452,10 @@ def test_a_life_without_meaning_is_a_crisis_in_every_language(engine: Engine, me
     "am i shooting myself in the foot having a beer with my gabapentin",
     "my dad once overdosed on sleeping pills years ago, i'm nervous keeping gabapentin in "
     "the house, any tips",
+    # a note for the fridge, a dose a doctor doubled, a warning read on the box
+    "what overdose signs mean calling 999? making a note to keep on the fridge",
+    "his GP doubled his dose last month, should we ask for a second opinion",
+    "ma fille a lu 'peut être mortel en cas de surdosage' sur la boîte et elle a peur",
 ])
 def test_nothing_taken_or_said_the_other_way_round_is_no_alarm(engine: Engine,
                                                                message: str) -> None:
