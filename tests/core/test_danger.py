@@ -396,6 +396,13 @@ def test_asides_and_sinks(engine: Engine, message: str, expected: str) -> None:
     ("lettres écrites, gabapentine et somnifères dès que mon mari dort", "crisis"),
     ("ich hör stimmen seit ich das gabapentin abgesetzt hab", "emergency"),
     ("the cat lapped up some of the liquid gabapentin i spilled", "poison"),
+    # a fever given as a temperature; chest pain that has lasted minutes; a syringe misread
+    ("blisters all over and the skin peeling, and now there's a temperature of 39.5",
+     "emergency"),
+    ("tight crushing chest for about 30 minutes now, on gabapentin, is this anxiety?",
+     "emergency"),
+    ("dei 6 ml em vez de 3 ml da solução pro meu filho", "poison"),
+    ("estou a queimar o braço com o isqueiro quando as pernas não param", "crisis"),
 ])
 def test_reading_what_is_happening(engine: Engine, message: str, expected: str) -> None:
     assert tier(engine, message) == expected
@@ -456,6 +463,8 @@ def test_a_life_without_meaning_is_a_crisis_in_every_language(engine: Engine, me
     "what overdose signs mean calling 999? making a note to keep on the fridge",
     "his GP doubled his dose last month, should we ask for a second opinion",
     "ma fille a lu 'peut être mortel en cas de surdosage' sur la boîte et elle a peur",
+    "at what point should i call an ambulance if i ever had an allergic reaction to it",
+    "my neurologist used the word overdose about going past 3600, is 1800 fine",
 ])
 def test_nothing_taken_or_said_the_other_way_round_is_no_alarm(engine: Engine,
                                                                message: str) -> None:
