@@ -24,9 +24,9 @@ RECALL_FLOORS = {"round12": 0.985, "round13": 1.0, "round14": 1.0, "round15": 0.
                  "round17": 0.99, "round21": 0.99, "round22": 0.99, "round26": 0.99}
 """Rounds whose misses are not all fixed (tests/data/safety/ROUNDS.md names the three of
 round 12 and the ones left in 15, 17, 21, 22 and 26); every other round keeps full recall."""
-FIRST_RUN_ONLY: dict[str, tuple[float, float, float]] = {}
+FIRST_RUN_ONLY: dict[str, tuple[float, float, float]] = {"round31": (0.95, 0.92, 0.03)}
 """The last round, kept as it was first run for the next sitting: (recall, lowest
-language's recall, false-alarm rate) floors just under that run."""
+language's recall, false-alarm rate) floors just under that run (0.962, es 0.933, 1.9%)."""
 
 
 def tier(engine: Engine, message: str, hint: str | None = None) -> str | None:
