@@ -192,15 +192,20 @@ class Engine:
         """The asking part of a long message matched against every intent (the backstory as
         context), marked as overriding ``safety``'s rule; the two overrides above decide
         whether it may."""
-        settings = self.kb.matching
-        # A long message's asking part is held to the long-message threshold, as in
-        # _matched: read with its backstory, its words are spread as thin.
-        long = len(reading.whole.tokens) >= settings.long_words
+        # Held to the long-message threshold as in _matched: read with its backstory, its
+        # words are spread as thin.
         asked = self.matcher.decide(asking, excluded=self.kb.safety.small_talk,
-                                    threshold=settings.long_answer_threshold if long else None,
+                                    threshold=self._long_threshold(reading),
                                     context=reading.context,
                                     context_share=reading.context_share)
         return replace(asked, why=replace(asked.why, rule=f"asked:{safety.rule}"))
+
+    def _long_threshold(self, reading: Reading) -> float | None:
+        """The answer threshold of a long message (its words are spread thinner), or None
+        for the matcher's own."""
+        settings = self.kb.matching
+        return (settings.long_answer_threshold
+                if len(reading.whole.tokens) >= settings.long_words else None)
 
     def _matched(self, safety: SafetyCheck, reading: Reading) -> Decision:
         """Ordinary matching, within what the safety rules allow."""
@@ -217,9 +222,8 @@ class Engine:
         if not conversation and len(content) >= POLITENESS_FROM_WORDS:
             excluded = excluded | self.kb.safety.small_talk
         settings = self.kb.matching
-        threshold = settings.conversation_threshold if conversation else (
-            settings.long_answer_threshold
-            if len(reading.whole.tokens) >= settings.long_words else None)
+        threshold = (settings.conversation_threshold if conversation
+                     else self._long_threshold(reading))
         decision = self.matcher.decide(
             query, allowed,
             threshold=threshold,
