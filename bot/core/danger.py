@@ -111,7 +111,8 @@ class Lexicon:
     # belongs to the condition ("si no le funciona, se va a quitar la vida")
     conditional: Mapping[str, frozenset[str]]
     # first words that take back the sentence before ("enfin", "cioè", "actually"): "j'ai
-    # fait une overdose... enfin j'ai pris ma dose normale"
+    # fait une overdose... enfin j'ai pris ma dose normale". Every language's at once:
+    # sentences are split before a concept asks which language negates how.
     correction: frozenset[str]
     idioms: tuple[re.Pattern[str], ...]
     keywords: tuple[str, ...]
@@ -226,7 +227,8 @@ class _Sentence:
         self.aside_free = aside_free or self.text
         self.ends_with_question = ends_with_question
         self._lex = lexicon
-        self.answered_by: _Sentence | None = None  # the sentence after "but", if any
+        # the sentence after "but", or one that opens with a correction word, if any
+        self.answered_by: _Sentence | None = None
 
     @cached_property
     def now(self) -> bool:
