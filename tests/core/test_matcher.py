@@ -259,6 +259,8 @@ def test_asking_for_a_recommendation_about_the_legs_is_still_ours(engine: Engine
     ("could all the coffee i drink be making it worse", "selfcare_triggers"),
     # a number asked for, in capsules: the dose answer (which gives none)
     ("how many capsules do people normally take at bedtime", "gabapentin_dosage"),
+    # "morning or night" is not a greeting
+    ("when is best to take it, night or morning?", "gabapentin_dosage"),
 ])
 def test_questions_without_a_subject_word_that_are_still_ours(
         engine: Engine, kb: KnowledgeBase, question: str, topic: str) -> None:
