@@ -21,9 +21,10 @@ from tests.conftest import DATA_DIR
 SAFETY_DIR = DATA_DIR / "safety"
 ROUNDS = sorted(SAFETY_DIR.glob("round*.yaml"))
 RECALL_FLOORS = {"round12": 0.985, "round13": 1.0, "round14": 1.0, "round15": 0.99,
-                 "round17": 0.99, "round21": 0.99, "round22": 0.99, "round26": 0.99}
+                 "round17": 0.99, "round21": 0.99, "round22": 0.99, "round26": 0.99,
+                 "round32": 0.99}
 """Rounds whose misses are not all fixed (tests/data/safety/ROUNDS.md names the three of
-round 12 and the ones left in 15, 17, 21, 22 and 26); every other round keeps full recall."""
+round 12 and the ones left in 15, 17, 21, 22, 26 and 32); every other round keeps full recall."""
 FIRST_RUN_ONLY: dict[str, tuple[float, float, float]] = {}
 """The last round, kept as it was first run for the next sitting: (recall, lowest
 language's recall, false-alarm rate) floors just under that run."""
@@ -548,3 +549,32 @@ def test_round31_categories(engine: Engine, message: str, expected: str) -> None
 ])
 def test_round31_near_misses(engine: Engine, message: str) -> None:
     assert tier(engine, message) is None
+
+
+@pytest.mark.parametrize(("message", "expected"), [
+    # round 32's categories, in our own words
+    ("said all my goodbyes this evening. thanks for nothing, legs", "crisis"),
+    ("some days i think about steering the car into the river on the way to work",
+     "crisis"),
+    ("my niece says she wishes she had never been born and her pill supply is way low "
+     "compared to the refill date", "crisis"),
+    ("i havent taken them yet but im going to. please tell my kids im sorry", "crisis"),
+    ("I don't think I can do another night of this. I have my gabapentin and the "
+     "oxycodone here", "crisis"),
+    ("Ma mère a tout rangé la maison, elle dit que tout sera en ordre et que ça ne vaut "
+     "plus la peine", "crisis"),
+    ("took 3 of the 800 an hour ago, now i keep falling against the furniture",
+     "emergency"),
+    ("my dad is breathing maybe 5 times a minute after gabapentin and his sleeping pills",
+     "emergency"),
+    ("she fell on the way back from the toilet, now she cant get up and her hip hurts",
+     "emergency"),
+    ("El niño se metió una pastilla en la boca, no sé si se la tragó", "poison"),
+])
+def test_round32_categories(engine: Engine, message: str, expected: str) -> None:
+    assert tier(engine, message) == expected
+
+
+def test_a_lesson_at_school_is_not_an_overdose(engine: Engine) -> None:
+    assert tier(engine, "after a lesson about overdose at school my son asked if my "
+                        "gabapentin could kill someone, what do I tell him") is None
