@@ -455,3 +455,23 @@ def test_any_mix_of_domain_words_follows_the_thresholds(engine: Engine, kb: Know
                                                         question: str) -> None:
     check_decision(engine.matcher, kb, question)
     assert engine.ask(question).reply.text
+
+
+@pytest.mark.parametrize(("question", "topic"), [
+    # understanding round 24's categories, in our own words
+    ("at what hour is it best for my dad to take his gabapentin", "gabapentin_dosage"),
+    ("wann nehme ich das Gabapentin am besten, morgens oder abends?", "gabapentin_dosage"),
+    ("is gabapentin something you can use to treat restless legs", "gabapentin_efficacy"),
+    ("my ropinirole has stopped working and the urge now starts in the afternoon",
+     "augmentation"),
+    ("my grandad heard about horizant on tv, is it the same as his gabapentin",
+     "gabapentin_enacarbil"),
+    ("could a cold remedy or an allergy tablet make my restless legs worse",
+     "selfcare_triggers"),
+    ("Hallo! Wobei kannst du mir denn helfen?", "help"),
+])
+def test_round24_categories(engine: Engine, kb: KnowledgeBase, question: str,
+                            topic: str) -> None:
+    decision = engine.ask(question).decision
+    assert decision.kind == "answer", decision
+    assert kb.topic_of(decision.intent_id or "") == topic
