@@ -475,3 +475,28 @@ def test_round24_categories(engine: Engine, kb: KnowledgeBase, question: str,
     decision = engine.ask(question).decision
     assert decision.kind == "answer", decision
     assert kb.topic_of(decision.intent_id or "") == topic
+
+
+@pytest.mark.parametrize(("question", "topic"), [
+    # understanding round 25's categories, in our own words
+    ("shud i check with my dr b4 i stop", "consult_provider"),
+    ("is restless legs something that runs in the family", "rls_course"),
+    ("where does this bot get its facts from", "sources"),
+    ("Wie genau wirkt denn Gabapentin?", "gabapentin_mechanism"),
+    ("Womit beginnt man bei RLS die Behandlung?", "first_line_treatment"),
+    ("Gabapentin peut aider mon sommeil même si je n'ai pas de jambes sans repos ?",
+     "gabapentin_other_uses"),
+    ("Qual è la prima terapia per questa sindrome?", "first_line_treatment"),
+    ("Meglio un impacco caldo o freddo per le gambe?", "selfcare_compresses"),
+])
+def test_round25_categories(engine: Engine, kb: KnowledgeBase, question: str,
+                            topic: str) -> None:
+    decision = engine.ask(question).decision
+    assert decision.kind == "answer", decision
+    assert kb.topic_of(decision.intent_id or "") == topic
+
+
+def test_an_everyday_painkiller_taken_twice_is_no_overdose(engine: Engine) -> None:
+    reply = engine.ask("my back is bad, took paracetamol twice today and it barely helps, "
+                       "what else can I take?")
+    assert reply.tier is None
