@@ -578,3 +578,31 @@ def test_round32_categories(engine: Engine, message: str, expected: str) -> None
 def test_a_lesson_at_school_is_not_an_overdose(engine: Engine) -> None:
     assert tier(engine, "after a lesson about overdose at school my son asked if my "
                         "gabapentin could kill someone, what do I tell him") is None
+
+
+@pytest.mark.parametrize(("message", "expected"), [
+    # round 33's categories, in our own words
+    ("my aunt has been keeping her gabapentin in her cheek and says she knows exactly what "
+     "she will do with them", "crisis"),
+    ("my son keeps googling lethal doses of his gabapentin and says he is done", "crisis"),
+    ("Heute Nacht ist es so weit, der Brief liegt auf dem Tisch und die Tabletten liegen "
+     "bereit", "crisis"),
+    ("J'ai arrêté de prendre mes gélules il y a deux mois, je les garde, la boîte est "
+     "pleine maintenant", "crisis"),
+    ("my dad take two times the gabapentin tonight, he forget the first", "poison"),
+    ("the day nurse already gave 600 at noon and the night nurse gave her 600 again at 2",
+     "poison"),
+    ("took the bedtime capsule at breakfast and then the morning one as well", "poison"),
+])
+def test_round33_categories(engine: Engine, message: str, expected: str) -> None:
+    assert tier(engine, message) == expected
+
+
+@pytest.mark.parametrize("message", [
+    "no es q quiera hacerme daño, solo estoy cansada, ¿puedo tomarla antes de cenar?",
+    "je suis tombé hier en me levant, rien de cassé, ça va aujourd'hui, c'est la gaba ?",
+    "the nurse gave me gabapentin for my legs, what should I expect",
+])
+def test_round33_near_misses(engine: Engine, message: str) -> None:
+    assert tier(engine, message) is None
+
