@@ -500,3 +500,36 @@ def test_an_everyday_painkiller_taken_twice_is_no_overdose(engine: Engine) -> No
     reply = engine.ask("my back is bad, took paracetamol twice today and it barely helps, "
                        "what else can I take?")
     assert reply.tier is None
+
+
+@pytest.mark.parametrize(("question", "topic"), [
+    # understanding round 26's categories, in our own words
+    ("is gabapentin better for people whose legs hurt too", "gabapentin_pain"),
+    ("wot can u do for me", "help"),
+    ("Soll ich mit meinem Arzt sprechen, bevor ich mit Gabapentin anfange?",
+     "consult_provider"),
+    ("¿qué es eso de las piernas inquietas? el médico me lo dijo y no entendí", "rls_overview"),
+    ("my wife is on ropinirole and her legs now start bothering her at midday",
+     "augmentation"),
+])
+def test_round26_categories(engine: Engine, kb: KnowledgeBase, question: str,
+                            topic: str) -> None:
+    decision = engine.ask(question).decision
+    assert decision.kind == "answer", decision
+    assert kb.topic_of(decision.intent_id or "") == topic
+
+
+@pytest.mark.parametrize("question", [
+    "how can I get rid of dandruff?",
+    "I had a tooth out and my cheek has been swollen for three days, which dentist is open?",
+])
+def test_round26_out_of_scope(engine: Engine, question: str) -> None:
+    reply = engine.ask(question)
+    assert reply.tier is None
+    assert reply.decision.kind == "fallback", reply.decision
+
+
+def test_planning_to_try_an_extra_one_is_a_question(engine: Engine) -> None:
+    reply = engine.ask("it only half works, I was going to try taking an extra one, should "
+                       "I ask my doctor first?")
+    assert reply.tier is None
