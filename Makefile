@@ -17,7 +17,7 @@ UV := $(TOOLS)/bin/uv
 UV_COMPILE := $(UV) pip compile --quiet --generate-hashes --universal --python-version 3.11 \
 	--custom-compile-command 'make lock'
 
-.PHONY: run test check lint lock lock-check audit bench eval e2e clean
+.PHONY: run test check lint lock lock-check audit bench anchors eval e2e clean
 
 $(STAMP): pyproject.toml $(LOCKS) scripts/check_lock.py
 	$(PY) scripts/check_lock.py
@@ -77,6 +77,11 @@ eval: $(STAMP)
 	$(BIN)/rls-bot eval tests/data/own_questions.yaml
 	$(BIN)/rls-bot eval tests/data/blind_questions.yaml
 	$(BIN)/rls-bot eval tests/data/blind3_questions.yaml
+
+# Which literals of the danger patterns are common (knowledge/danger/common.json): only
+# speed depends on it. Rerun after adding many patterns.
+anchors: $(STAMP)
+	$(BIN)/python scripts/count_anchors.py
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench_core.py

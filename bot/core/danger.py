@@ -25,6 +25,7 @@ every message, so a wrong language guess can never hide an emergency.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -118,6 +119,9 @@ class Lexicon:
     keywords: tuple[str, ...]
     known_words: frozenset[str]
     replies: Mapping[str, Mapping[str, DangerText]]  # language -> key -> text
+    # literal -> how many training sentences contain it (danger/common.json): anchors are
+    # chosen among a pattern's mandatory parts as the rarest, not merely the longest.
+    common: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -188,13 +192,14 @@ class _Index:
     """Patterns found through their anchors: one Aho-Corasick pass over a text names the
     patterns worth trying there (the others cannot match, lacking every anchor)."""
 
-    def __init__(self, patterns: Iterable[tuple[str, re.Pattern[str]]]) -> None:
+    def __init__(self, patterns: Iterable[tuple[str, re.Pattern[str]]],
+                 common: Mapping[str, int] | None = None) -> None:
         self.patterns = list(patterns)
         self._always: list[int] = []
         self._automaton = ahocorasick.Automaton()
         by_anchor: dict[str, list[int]] = {}
         for index, (_name, pattern) in enumerate(self.patterns):
-            found = anchors(pattern.pattern)
+            found = anchors(pattern.pattern, common)
             if found is None:
                 self._always.append(index)
             for anchor in found or ():
@@ -286,10 +291,19 @@ class Detector:
         # Each pattern instead names the literal text any match of it must contain (its
         # anchors, read from the pattern itself); one Aho-Corasick pass over the sentence
         # finds which anchors occur, and only their patterns are tried.
-        self._concepts = _Index((concept, pattern)
-                                for concept, patterns in lexicon.concepts.items()
-                                for pattern in patterns)
-        self._idioms = _Index(("idiom", pattern) for pattern in lexicon.idioms)
+        self._concepts = _Index(((concept, pattern)
+                                 for concept, patterns in lexicon.concepts.items()
+                                 for pattern in patterns), lexicon.common)
+        self._idioms = _Index((("idiom", pattern) for pattern in lexicon.idioms),
+                              lexicon.common)
+
+    def anchors_of(self, pattern: re.Pattern[str]) -> frozenset[str] | None:
+        """The anchors this detector chose for one of its patterns (see ``anchors``)."""
+        return anchors(pattern.pattern, self._lexicon.common)
+
+    def sentences(self, text: str) -> list[str]:
+        """``text``'s sentences in the plain form the patterns are searched in."""
+        return [sentence.text for sentence in self._sentences(text)]
 
     @property
     def lexicon(self) -> Lexicon:
@@ -495,10 +509,11 @@ class Alternation:
     whose anchors occur. The leftmost match wins and, at one position, the earlier
     alternative, as in the single expression it replaces."""
 
-    def __init__(self, alternatives: Iterable[str], *, words: bool) -> None:
+    def __init__(self, alternatives: Iterable[str], *, words: bool,
+                 common: Mapping[str, int] | None = None) -> None:
         patterns = [re.compile(rf"\b(?:{a})\b" if words else a)
                     for a in dict.fromkeys(alternatives)]
-        self._index = _Index(("", p) for p in patterns)
+        self._index = _Index((("", p) for p in patterns), common)
         self.pattern = "|".join(p.pattern for p in patterns)
 
     def search(self, text: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
@@ -593,18 +608,53 @@ def _balanced(text: str) -> bool:
     return depth == 0
 
 
-def anchors(pattern: str) -> frozenset[str] | None:
+def anchors(pattern: str, common: Mapping[str, int] | None = None) -> frozenset[str] | None:
     """Literal strings of which every match of ``pattern`` contains at least one, or None
     when no such set can be read from it (then the pattern is always tried). Read from the
-    parsed pattern, so optional parts ("pills?"), classes and escapes never count."""
+    parsed pattern, so optional parts ("pills?"), classes and escapes never count.
+
+    ``common``: how many sentences of ordinary use contain a literal (``literals`` lists
+    them). Every mandatory part of a pattern is a correct anchor set; the rarest rejects the
+    most sentences. "gabapentin" is long but in nearly every message here: a pattern
+    "(gabapentin|pills) ... under the mattress" is better anchored on "mattress". Without
+    counts, or among parts equally rare, the set whose shortest member is longest wins."""
     try:
-        found = _necessary(list(_parser.parse(pattern)))
+        found = _necessary(list(_parser.parse(pattern)), common or {})
     except (re.error, TypeError, ValueError):
         return None
     return frozenset(found) if found else None
 
 
-def _necessary(items: list[Any]) -> set[str] | None:
+def literals(pattern: str) -> set[str]:
+    """Every literal run of ``pattern``, as ``anchors`` may choose it (what
+    ``danger/common.json`` counts)."""
+    out: set[str] = set()
+    with contextlib.suppress(re.error, TypeError, ValueError):
+        _walk(list(_parser.parse(pattern)), out)
+    return out
+
+
+def _walk(items: list[Any], out: set[str]) -> None:
+    run = ""
+    for op, value in items:
+        if op is _constants.LITERAL:
+            run += chr(value)
+            continue
+        if run.strip():
+            out.add(run)
+        run = ""
+        if op is _constants.SUBPATTERN:
+            _walk(list(value[-1]), out)
+        elif op is _constants.BRANCH:
+            for branch in value[1]:
+                _walk(list(branch), out)
+        elif op in (_constants.MAX_REPEAT, _constants.MIN_REPEAT):
+            _walk(list(value[2]), out)
+    if run.strip():
+        out.add(run)
+
+
+def _necessary(items: list[Any], common: Mapping[str, int]) -> set[str] | None:
     """For a sequence, the most selective set among its mandatory parts."""
     options: list[set[str]] = []
     run = ""
@@ -617,20 +667,20 @@ def _necessary(items: list[Any]) -> set[str] | None:
         run = ""
         part: set[str] | None = None
         if op is _constants.SUBPATTERN:
-            part = _necessary(list(value[-1]))
+            part = _necessary(list(value[-1]), common)
         elif op is _constants.BRANCH:
-            branches = [_necessary(list(b)) for b in value[1]]
+            branches = [_necessary(list(b), common) for b in value[1]]
             part = set().union(*branches) if all(branches) else None  # type: ignore[arg-type]
         elif op in (_constants.MAX_REPEAT, _constants.MIN_REPEAT) and value[0] >= 1:
-            part = _necessary(list(value[2]))
+            part = _necessary(list(value[2]), common)
         if part:
             options.append(part)
     if run.strip():
         options.append({run})
     if not options:
         return None
-    # The set whose shortest member is longest rejects the most sentences.
-    return max(options, key=lambda o: (min(len(a.strip()) for a in o), -len(o)))
+    return min(options, key=lambda o: (sum(common.get(a, 0) for a in o),
+                                       -min(len(a.strip()) for a in o), len(o)))
 
 
 def _squeeze(text: str) -> str:

@@ -9,6 +9,7 @@ for each one and raises a single :class:`KnowledgeBaseError` listing them all, w
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import sys
 from collections.abc import Iterable, Mapping
@@ -574,7 +575,28 @@ def _load_danger(root: Path, languages: tuple[str, ...], out: _Collector) -> Lex
     for name in ("crisis", "severe", "event", "symptom"):
         if not parts.concepts[name]:
             out.add("danger/", f"no language defines the '{name}' concept")
-    return _lexicon(parts)
+    return _lexicon(parts, _load_common(root, out))
+
+
+def _load_common(root: Path, out: _Collector) -> Mapping[str, int]:
+    """``danger/common.json``: how often the patterns' literals occur in ordinary messages,
+    rebuilt by ``scripts/count_anchors.py``. Only speed depends on it (which anchor each
+    pattern is found through); without it, or with a literal it does not list, the longest
+    anchor is chosen as before."""
+    path = root / "danger" / "common.json"
+    if not path.is_file():
+        return MappingProxyType({})
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        counts = data["counts"]
+        if not isinstance(counts, dict) or not all(
+                isinstance(k, str) and isinstance(v, int) and v >= 0
+                for k, v in counts.items()):
+            raise ValueError("counts must map a literal to a whole number")
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        out.add("danger/common.json", f"cannot be read: {exc}")
+        return MappingProxyType({})
+    return MappingProxyType(counts)
 
 
 def _read_danger_language(lang: str, data: dict[str, Any], parts: _DangerParts,
@@ -643,35 +665,41 @@ def _joined(patterns: list[str], *, words: bool = True) -> re.Pattern[str]:
     return re.compile(rf"\b(?:{body})\b" if words else body)
 
 
-def _anchored(patterns: list[str], *, words: bool = True) -> Searchable:
+def _anchored(patterns: list[str], common: Mapping[str, int], *,
+              words: bool = True) -> Searchable:
     """Every language's alternatives of a marker, searched through their anchors (see
     ``danger.Alternation``); never matches if empty."""
     if not patterns:
         return re.compile(r"(?!)")
-    return Alternation((a for p in patterns for a in alternatives(p)), words=words)
+    return Alternation((a for p in patterns for a in alternatives(p)), words=words,
+                       common=common)
 
 
-def _lexicon(parts: _DangerParts) -> Lexicon:
+def _lexicon(parts: _DangerParts, common: Mapping[str, int]) -> Lexicon:
     """Compiled once at load, so reading a message for danger never compiles a pattern."""
     concepts, markers, keywords = parts.concepts, parts.markers, parts.keywords
     every_pattern = [p for ps in (*concepts.values(), parts.idioms) for p in ps]
+
+    def _anchored_marker(name: str, *, words: bool = True) -> Searchable:
+        return _anchored(markers[name], common, words=words)
+
     return Lexicon(
         concepts=MappingProxyType({name: tuple(re.compile(rf"\b(?:{p})\b") for p in ps)
                                    for name, ps in concepts.items()}),
         negation=_joined(markers["negation"], words=False),
         subject=MappingProxyType({lang: _joined([pattern], words=False)
                                   for lang, pattern in parts.subjects.items()}),
-        asking=_anchored(markers["asking"]),
-        warning=_anchored(markers["warning"]),
-        question=_anchored(markers["question"], words=False),
-        hypothetical=_anchored(markers["hypothetical"], words=False),
-        history=_anchored(markers["history"], words=False),
-        present=_anchored(markers["present"], words=False),
-        now=_anchored(markers["now"], words=False),
-        resolved=_anchored(markers["resolved"], words=False),
-        reported=_anchored(markers["reported"], words=False),
-        joking=_anchored(markers["joking"], words=False),
-        leaflet=_anchored(markers["leaflet"]),
+        asking=_anchored_marker("asking"),
+        warning=_anchored_marker("warning"),
+        question=_anchored_marker("question", words=False),
+        hypothetical=_anchored_marker("hypothetical", words=False),
+        history=_anchored_marker("history", words=False),
+        present=_anchored_marker("present", words=False),
+        now=_anchored_marker("now", words=False),
+        resolved=_anchored_marker("resolved", words=False),
+        reported=_anchored_marker("reported", words=False),
+        joking=_anchored_marker("joking", words=False),
+        leaflet=_anchored_marker("leaflet"),
         told=_joined(markers["told"]),
         false_negation=MappingProxyType(parts.false_negation),
         false_friends=MappingProxyType(parts.false_friends),
@@ -681,6 +709,7 @@ def _lexicon(parts: _DangerParts) -> Lexicon:
         keywords=tuple(sorted(set(keywords))),
         known_words=literal_words(every_pattern) | frozenset(keywords),
         replies=MappingProxyType({k: MappingProxyType(v) for k, v in parts.replies.items()}),
+        common=common,
     )
 
 

@@ -15,7 +15,7 @@ import pytest
 from bot.core.danger import Detector, anchors
 from bot.core.engine import Engine
 from bot.core.evaluate import evaluate, load_items
-from bot.core.kb import KnowledgeBase
+from bot.core.kb import KnowledgeBase, KnowledgeBaseError, load_knowledge_base
 from tests.conftest import DATA_DIR
 
 SAFETY_DIR = DATA_DIR / "safety"
@@ -226,15 +226,35 @@ def test_anchors_are_read_from_the_parsed_pattern(pattern: str,
     assert (set(found) if found is not None else None) == expected
 
 
-def test_every_pattern_is_found_through_its_anchors(kb: KnowledgeBase) -> None:
-    """The anchor index must never hide a match: for each pattern, some anchor occurs in
-    every text it matches (checked on the project's whole safety corpus)."""
+def test_the_rarest_mandatory_part_is_the_anchor() -> None:
+    # "gabapentin" is long but in nearly every message: counted as common, the pattern is
+    # found through the rarer words that must come with it.
+    pattern = r"(gabapentin|neurontin)( \w+){0,3} (under the mattress|in a sock)"
+    assert anchors(pattern) == {"gabapentin", "neurontin"}
+    common = {"gabapentin": 900, "neurontin": 300}
+    assert anchors(pattern, common) == {"under the mattress", "in a sock"}
+
+
+def test_a_broken_common_file_is_a_located_problem(kb_copy: Path) -> None:
+    (kb_copy / "danger" / "common.json").write_text('{"counts": {"a": -1}}',
+                                                    encoding="utf-8")
+    with pytest.raises(KnowledgeBaseError) as info:
+        load_knowledge_base(kb_copy)
+    assert any(p.file == "danger/common.json" for p in info.value.problems)
+
+
+def test_every_pattern_is_found_through_its_anchors(kb: KnowledgeBase, engine: Engine
+                                                    ) -> None:
+    """The anchor index must never hide a match: for each pattern, some anchor the
+    detector chose for it (the rarest, by danger/common.json) occurs in every text it
+    matches (checked on the project's whole safety corpus)."""
     from bot.core.normalize import to_plain
 
+    assert kb.danger.common, "danger/common.json is read"
     texts = [to_plain(item.question) for path in ROUNDS for item in load_items(path)]
     for patterns in kb.danger.concepts.values():
         for pattern in patterns:
-            found = anchors(pattern.pattern)
+            found = engine.detector.anchors_of(pattern)
             if found is None:
                 continue
             for text in texts:
