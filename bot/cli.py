@@ -74,7 +74,7 @@ def cmd_ask(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: Tex
     kb = _load(args.kb, stderr)
     if kb is None:
         return 1
-    engine = Engine(kb)
+    engine = Engine.shared(kb)
     questions: Sequence[str]
     if args.question == ["-"]:
         for line in stdin:
@@ -110,7 +110,7 @@ def cmd_chat(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: Te
     if kb is None:
         return 1
     try:
-        lines = chat(Engine(kb), stdin, stdout, intro=intro)
+        lines = chat(Engine.shared(kb), stdin, stdout, intro=intro)
         if fail_if_silent and lines == 0:
             # `rls-bot run` with no token and no one to talk to (a service with stdin at
             # /dev/null): a configuration error, not a finished conversation.
@@ -134,7 +134,7 @@ def cmd_eval(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     except (OSError, ValueError) as exc:
         print(f"rls-bot eval: {exc}", file=stderr)
         return 1
-    report = evaluate(Engine(kb), items)
+    report = evaluate(Engine.shared(kb), items)
     summary = report.summary()
     if args.json:
         summary["errors"] = [

@@ -9,11 +9,12 @@ for each one and raises a single :class:`KnowledgeBaseError` listing them all, w
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import re
 import sys
 from collections.abc import Iterable, Mapping
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -1309,13 +1310,51 @@ def _cross_check(intents: Mapping[str, Intent], sources: Mapping[str, Source],
                         "(after normalisation)", intent.id, "examples")
 
 
-def load_knowledge_base(directory: Path | str | None = None) -> KnowledgeBase:
-    """Load and validate; raise :class:`KnowledgeBaseError` listing every problem."""
+_LAST_LOADED: dict[str, tuple[Path, bytes, KnowledgeBase]] = {}
+"""One slot, "last": the knowledge base last loaded, its folder and its files' fingerprint
+(names relative to the folder, and contents)."""
+
+
+def _fingerprint(root: Path) -> bytes:
+    """Every file the loader may read, by name and content (the training messages are not
+    read at run time). Content, not modification times: an edit saved twice within a clock
+    tick is still a new knowledge base."""
+    digest = hashlib.blake2b(digest_size=16)
+    for path in sorted(p for p in root.rglob("*") if p.is_file()
+                       and "training" not in p.relative_to(root).parts):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.digest()
+
+
+def load_knowledge_base(directory: Path | str | None = None, *,
+                        fresh: bool = False) -> KnowledgeBase:
+    """Load and validate; raise :class:`KnowledgeBaseError` listing every problem.
+
+    The same files give the same (read-only) knowledge base: loading takes over a second
+    (compiling thousands of patterns), and one process may load it many times (every
+    command of the CLI in the tests). The last one loaded is kept, keyed by the files'
+    content; a broken one never is. ``fresh``: read it again whatever the fingerprint says
+    (an operator's reload)."""
     root = Path(directory) if directory is not None else DEFAULT_DIR
     out = _Collector()
     if not root.is_dir():
         out.add(str(root), "is not a directory")
         raise KnowledgeBaseError(out.problems)
+    try:
+        fingerprint = _fingerprint(root)
+    except OSError:
+        fingerprint = b""
+    last = _LAST_LOADED.get("last")
+    if not fresh and fingerprint and last is not None and last[1] == fingerprint:
+        # The same files, perhaps in another folder (a copy): only the folder differs.
+        return last[2] if last[0] == root.resolve() else replace(last[2], directory=root)
+    kb = _load(root, out)
+    if fingerprint:
+        _LAST_LOADED["last"] = (root.resolve(), fingerprint, kb)
+    return kb
+
+
+def _load(root: Path, out: _Collector) -> KnowledgeBase:
     before = len(out.problems)
     sources = _load_sources(root, out)
     sources_read = not any(p.file == "sources.yml" and "YAML" in p.message

@@ -48,7 +48,8 @@ async def reload_knowledge(bot_data: BotData,
     """Load, validate and index off the event loop, then swap; the problems, or None."""
     folder = directory or bot_data.engine.kb.directory
     try:
-        engine = await asyncio.to_thread(lambda: Engine.shared(load_knowledge_base(folder)))
+        engine = await asyncio.to_thread(lambda: Engine.shared(
+            load_knowledge_base(folder, fresh=True)))
     except KnowledgeBaseError as exc:
         logger.warning("reload refused, the old knowledge base keeps serving: %d problem(s)",
                        len(exc.problems))
