@@ -106,7 +106,7 @@ class Engine:
             decision = self._asked_otherwise(decision, safety, reading)
         else:
             decision = self._matched(safety, reading)
-            if safety.verdict == "narrow" and decision.kind != "answer":
+            if safety.verdict == "narrow":
                 decision = self._narrowed_by_backstory(decision, safety, reading)
         if reading.corrections:
             decision = replace(decision, why=replace(
@@ -173,13 +173,27 @@ class Engine:
         """A long message that a word of its backstory narrowed to answers that do not fit
         ("... trying to cut down on beer. Is massage a recognised thing for RLS?" narrowed to
         the interaction answers, none close): when the asking part alone would not be
-        narrowed so, a clear match of it answers instead of a fallback."""
+        narrowed so, a clear match of it answers instead of a fallback, or instead of a
+        weaker answer on another topic ("... years ago we gave L-dopa. How is gabapentin
+        supposed to work?" had been narrowed to the side-effects answer)."""
         if reading.asking is None:
             return narrowed
         alone = check(reading.asking, Findings(), self.kb.safety, self.kb.roles)
         if alone.rule == safety.rule:
             return narrowed
         asked = self._asking_part(reading.asking, reading, safety)
+        if narrowed.kind == "answer":
+            # Only a narrowing to the risk answers (a danger word asked about, or in the
+            # past, in the backstory): a medicine named in the backstory still decides
+            # among its own topics ("... on Requip, now afternoons too. Could the medicine
+            # be making it worse?" is augmentation, not the triggers its asking part says).
+            if (safety.risk_line is not None
+                    and asked.kind == "answer" and asked.intent_id is not None
+                    and asked.score >= ASKED_OVERRIDES_ROUTE and asked.score > narrowed.score
+                    and self.kb.topic_of(asked.intent_id)
+                    != self.kb.topic_of(narrowed.intent_id or "")):
+                return asked
+            return narrowed
         if (asked.kind == "answer" and asked.intent_id is not None
                 and asked.score >= self.kb.matching.long_answer_threshold) or (
                     asked.kind == "suggest" and asked.candidates):

@@ -533,3 +533,15 @@ def test_planning_to_try_an_extra_one_is_a_question(engine: Engine) -> None:
     reply = engine.ask("it only half works, I was going to try taking an extra one, should "
                        "I ask my doctor first?")
     assert reply.tier is None
+
+
+def test_a_risk_in_the_backstory_does_not_decide_a_clear_question(engine: Engine,
+                                                                  kb: KnowledgeBase) -> None:
+    # The overdose is history: the message is narrowed to the risk answers, but its
+    # asking part clearly asks how gabapentin works, and that answer is given.
+    reply = engine.ask("Years ago my father had an overdose on his heart pills, that was a "
+                       "bad time. Now he is on gabapentin for his legs. How does gabapentin "
+                       "actually work in the body?")
+    assert reply.tier is None
+    assert reply.decision.kind == "answer"
+    assert kb.topic_of(reply.decision.intent_id or "") == "gabapentin_mechanism"

@@ -250,7 +250,9 @@ async def test_sighup_reloads(person: Driver, curated: BotApplication, kb_dir: P
     install_reload_signal(curated)
     try:
         os.kill(os.getpid(), signal.SIGHUP)
-        for _ in range(200):
+        # A reload reads and indexes everything again (about 2 s, more on a busy machine):
+        # up to 15 s.
+        for _ in range(750):
             await asyncio.sleep(0.02)
             if curated.bot_data.engine is not before:
                 break
