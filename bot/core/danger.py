@@ -78,6 +78,10 @@ class Searchable(Protocol):
     def search(self, text: str, pos: int = ..., endpos: int = ...) -> re.Match[str] | None:
         ...
 
+    def finditer(self, text: str, pos: int = ..., endpos: int = ...
+                 ) -> Iterator[re.Match[str]]:
+        ...
+
 
 @dataclass(frozen=True)
 class DangerText:
@@ -427,8 +431,30 @@ class Detector:
             # what happens to me anymore" imagines the first and says the second.
             imagined = bool(lex.hypothetical.search(text[:start].rsplit(CLAUSE, 1)[-1]))
             return not (imagined or past or (concept == "crisis" and self._warned(text, start)))
-        return not (sentence.hypothetical or past or sentence.asked
+        return not (self._imagined(text, start, sentence) or past or sentence.asked
                     or self._asked(text, start))
+
+    def _imagined(self, text: str, start: int, sentence: _Sentence) -> bool:
+        """The sentence imagines something, and not just in another clause: "what happens
+        if i take too much by mistake, i took my morning dose twice" imagines the first
+        clause and reports the second (a report in its own clause, with nothing imagined
+        there, is said)."""
+        if not sentence.hypothetical:
+            return False
+        begin = text.rfind(CLAUSE, 0, start)
+        begin = 0 if begin < 0 else begin + len(CLAUSE)
+        end = text.find(CLAUSE, start)
+        end = len(text) if end < 0 else end
+        lex = self._lexicon
+        if not lex.reported.search(text[begin:end]):
+            return True
+        conditions = frozenset().union(*lex.conditional.values())
+        if conditions & set(text[begin:start].split()):
+            return True  # "if my son took some, ...": the clause is a condition
+        # Imagined only if what imagines reaches into this clause ("if my son took some,
+        # how dangerous would that be" is one conditional across the comma).
+        return any(m.start() < end and m.end() > begin
+                   for m in lex.hypothetical.finditer(text))
 
     def _negated(self, text: str, start: int, lang: str, concept: str = "") -> bool:
         """A negation in the few words before, with no new clause in between: "not

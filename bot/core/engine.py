@@ -274,8 +274,15 @@ class Engine:
 
     def language_of(self, text: str, hint: str | None = None) -> str:
         """The one language identification (``language.detect``): the danger detector, the
-        reader and the reply's language all use its result."""
-        return language.detect(text, hint, self.kb.language_words)
+        reader and the reply's language all use its result. A guess the language's own data
+        cannot read a word of ("is gabapentin dangerous in overdose" taken for French,
+        "asdfghjkl" for Italian) is English: a note in French under an English question is
+        the wrong note. The person's own Telegram language is kept."""
+        code = language.detect(text, hint, self.kb.language_words)
+        hinted = (hint or "").split("-")[0].lower()
+        if code in (language.DEFAULT, hinted) or self.reader.readable_in(text, code):
+            return code
+        return language.DEFAULT
 
     def _urgent(self, safety: SafetyCheck, lang: str) -> Reply:
         tier = safety.tier or "emergency"

@@ -222,6 +222,7 @@ class SafetyRules:
     risk_question: re.Pattern[str] = re.compile(r"(?!)")
     pregnancy_past: re.Pattern[str] = re.compile(r"(?!)")
     asked_elsewhere: re.Pattern[str] = re.compile(r"(?!)")
+    dose_change: re.Pattern[str] = re.compile(r"(?!)")
 
 
 @dataclass(frozen=True)

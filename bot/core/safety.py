@@ -300,6 +300,15 @@ def _about_a_risk(m: Message) -> bool:
     return m.about_a_risk
 
 
+def _dose_change(m: Message) -> bool:
+    """"can i take 2 tonight instead of one", "can i double up if i missed one": a question
+    about changing one's own dose (an extra dose asked about, nothing felt) gets the answers
+    risk questions get, which send it to the prescriber, without the line on calling an
+    ambulance."""
+    return (_about_a_risk(m) and bool(m.rules.dose_change.search(m.plain))
+            and not any(m.findings.seen(c) for c in ("crisis", "lethal", "severe", "symptom")))
+
+
 def _asked_imagined_or_past(f: Findings) -> bool:
     return (any(f.seen(c) for c in ("crisis", "lethal", "severe", "event"))
             or f.in_one_sentence("young", "ingest", "medicine", live_only=False)
@@ -424,6 +433,8 @@ RULES: tuple[Rule, ...] = (
     # A danger word asked about ("can you die from it", "what if my dog ate one"): the
     # side-effects family answers, with a line on what to call if it is happening now.
     # Never small talk or "no topic word".
+    Rule("dose_change", _dose_change,
+         lambda m: m.narrow(m.rules.risk_intents, "dose_change", default=m.roles.dose)),
     Rule("about_risk", _about_a_risk, _risk_answer),
     Rule("risk_question", lambda m: bool(m.rules.risk_question.search(m.plain)),
          lambda m: SafetyCheck("route", m.roles.side_effects, rule="risk_question",

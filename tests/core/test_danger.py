@@ -630,3 +630,46 @@ def test_round33_categories(engine: Engine, message: str, expected: str) -> None
 def test_round33_near_misses(engine: Engine, message: str) -> None:
     assert tier(engine, message) is None
 
+
+
+# ----------------------------------------------------- a new user's trial (seventh sitting)
+
+@pytest.mark.parametrize(("message", "lang"), [
+    ("¿qué pasa si un bebé se traga una cápsula de gabapentina por accidente?", "es"),
+    ("Was passiert, wenn mein Enkel aus Versehen eine Tablette Gabapentin schluckt?", "de"),
+    ("what would happen if my toddler takes one of my gabapentin by accident", "en"),
+])
+def test_a_child_taking_it_by_accident_asked_about_gets_the_risk_line(
+        engine: Engine, kb: KnowledgeBase, message: str, lang: str) -> None:
+    result = engine.ask(message)
+    assert result.tier is None
+    assert result.language == lang
+    assert kb.danger.replies[lang]["risk_line_emergency"].text in result.reply.text
+
+
+def test_a_double_dose_reported_beside_a_question_is_a_double_dose(engine: Engine) -> None:
+    assert tier(engine, "what happens if you take too much by mistake? asking because i "
+                        "took my evening dose twice") == "poison"
+    assert tier(engine, "is it bad if you take too much by mistake, i took my evening dose "
+                        "twice") == "poison"
+
+
+@pytest.mark.parametrize("message", [
+    "could i take two capsules tonight instead of one",
+    "forgot yesterday's dose, should i double up today",
+])
+def test_changing_ones_own_dose_is_asked_without_an_ambulance_line(
+        engine: Engine, kb: KnowledgeBase, message: str) -> None:
+    result = engine.ask(message)
+    assert result.tier is None
+    assert result.decision.kind == "answer"
+    assert kb.topic_of(result.decision.intent_id or "") in {"gabapentin_dosage",
+                                                           "gabapentin_stopping"}
+    assert kb.danger.replies["en"]["risk_line_emergency"].text not in result.reply.text
+
+
+@pytest.mark.parametrize("message", ["is gabapentin dangerous in overdose",
+                                     "pregabalin vs gabapentin", "asdfghjkl"])
+def test_english_words_are_never_given_another_languages_note(engine: Engine,
+                                                             message: str) -> None:
+    assert engine.ask(message).language == "en"

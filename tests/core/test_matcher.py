@@ -545,3 +545,16 @@ def test_a_risk_in_the_backstory_does_not_decide_a_clear_question(engine: Engine
     assert reply.tier is None
     assert reply.decision.kind == "answer"
     assert kb.topic_of(reply.decision.intent_id or "") == "gabapentin_mechanism"
+
+
+@pytest.mark.parametrize(("question", "topic"), [
+    # found in a new user's trial: no subject word, still ours
+    ("how soon does it start to work", "gabapentin_dosage"),
+    ("will it make me put on weight", "gabapentin_side_effects"),
+    ("self care", "selfcare_overview"),
+])
+def test_short_questions_from_a_new_users_trial(engine: Engine, kb: KnowledgeBase,
+                                                question: str, topic: str) -> None:
+    decision = engine.ask(question).decision
+    assert decision.kind == "answer", decision
+    assert kb.topic_of(decision.intent_id or "") == topic
