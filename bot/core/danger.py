@@ -44,6 +44,8 @@ _SENTENCE_END = re.compile(r"[.!?;:\n\r…¿¡]+|\s+(?:but|pero|aber)\s+",
                            re.IGNORECASE)
 _WORD = re.compile(r"[a-z]+")
 _ASIDE = re.compile(r"\([^()]*\)")
+_LAUGHING = re.compile("[\U0001F602\U0001F923\U0001F606\U0001F605\U0001F639]")
+"""Laughing emoji: plain text drops them, so they are read as the word "lol" is."""
 NEGATION_WINDOW = 4
 CONDITION_WINDOW = 6
 """Words before a negation in which "if" makes it the condition's ("si esta vez no ...")."""
@@ -119,6 +121,9 @@ class Lexicon:
     # fait une overdose... enfin j'ai pris ma dose normale". Every language's at once:
     # sentences are split before a concept asks which language negates how.
     correction: frozenset[str]
+    # first words of a clause that continues the one before ("muss ich Angst haben, dass
+    # ich nicht mehr aufwache"): what imagines or fears in that clause reaches into it
+    complement: frozenset[str]
     idioms: tuple[re.Pattern[str], ...]
     keywords: tuple[str, ...]
     known_words: frozenset[str]
@@ -353,7 +358,7 @@ class Detector:
     def _sentences(self, text: str) -> list[_Sentence]:
         """Each sentence as its comma-separated clauses in plain form (idioms removed), with
         what its markers say."""
-        raw = split_elisions(text)
+        raw = _LAUGHING.sub(" lol ", split_elisions(text))
         # A sentence that ends with "?" asks; unless it also says "now", what it names is
         # asked about, not happening.
         # "is this bad?" asks; "face drooping on one side???" or "?!" is alarm, not a
@@ -429,7 +434,11 @@ class Detector:
             # "if i take them all" is itself the threat: only what comes before counts.
             # Only in its own clause: "what happens if you take them all, i don't care
             # what happens to me anymore" imagines the first and says the second.
-            imagined = bool(lex.hypothetical.search(text[:start].rsplit(CLAUSE, 1)[-1]))
+            clauses = text[:start].split(CLAUSE)
+            own = clauses[-1]
+            if len(clauses) > 1 and own.split(" ", 1)[0] in lex.complement:
+                own = f"{clauses[-2]} {own}"
+            imagined = bool(lex.hypothetical.search(own))
             return not (imagined or past or (concept == "crisis" and self._warned(text, start)))
         return not (self._imagined(text, start, sentence) or past or sentence.asked
                     or self._asked(text, start))

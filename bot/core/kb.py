@@ -557,6 +557,7 @@ class _DangerParts:
     false_friends: dict[str, frozenset[str]] = field(default_factory=dict)
     conditional: dict[str, frozenset[str]] = field(default_factory=dict)
     correction: dict[str, frozenset[str]] = field(default_factory=dict)
+    complement: dict[str, frozenset[str]] = field(default_factory=dict)
     subjects: dict[str, str] = field(default_factory=dict)
 
 
@@ -657,6 +658,8 @@ def _danger_markers(lang: str, found_markers: Any, file: str, parts: _DangerPart
     parts.conditional[lang] = frozenset(str(raw_if or "").split("|")) - {""}
     raw_fix = found_markers.get("correction") if isinstance(found_markers, dict) else ""
     parts.correction[lang] = frozenset(str(raw_fix or "").split("|")) - {""}
+    raw_that = found_markers.get("complement") if isinstance(found_markers, dict) else ""
+    parts.complement[lang] = frozenset(str(raw_that or "").split("|")) - {""}
 
 
 def _joined(patterns: list[str], *, words: bool = True) -> re.Pattern[str]:
@@ -707,6 +710,7 @@ def _lexicon(parts: _DangerParts, common: Mapping[str, int]) -> Lexicon:
         false_friends=MappingProxyType(parts.false_friends),
         conditional=MappingProxyType(parts.conditional),
         correction=frozenset(w for words in parts.correction.values() for w in words),
+        complement=frozenset(w for words in parts.complement.values() for w in words),
         idioms=tuple(re.compile(rf"\b(?:{p})\b") for p in parts.idioms),
         keywords=tuple(sorted(set(keywords))),
         known_words=literal_words(every_pattern) | frozenset(keywords),
