@@ -99,7 +99,7 @@ class Normalizer:
             self._automaton.make_automaton()
 
     def normalize(self, text: str) -> Normalized:
-        plain = to_plain(text)
+        plain = _AGE.sub(_age_group, to_plain(text))
         if self._automaton is None:
             return Normalized(plain, plain, ())
         # Whole words only, and at each place the longest phrase, leftmost first: what the
@@ -126,6 +126,28 @@ class Normalizer:
             position = start + len(key)
         pieces.append(plain[position:])
         return Normalized(plain, "".join(pieces), tuple(replacements))
+
+
+_AGE = re.compile(r"\b(?:(\d{1,3}) ?(?:years?|yrs?|yr|y) ?(?:old|o)|(\d{1,3}) ?yo|aged? (\d{1,3})"
+                  r"|(\d{2,3}) years(?! (?:ago|on|of|since|now|later|back)))\b")
+"""An age in years: "my 12 year old", "a 70 year old", "aged 82", and after translation
+"tiene 82 años" ("82 years"; a bare number of years only from 60 up, where it cannot be how
+long someone has taken a medicine)."""
+CHILD_UNTIL = 18
+ELDERLY_FROM = 65
+
+
+def _age_group(found: re.Match[str]) -> str:
+    """The age as the word the knowledge base's examples use for it: "a 70 year old" is an
+    older adult, not a child because "12 year old" shares "year old" with it."""
+    years = int(next(g for g in found.groups() if g))
+    bare = found.group(4) is not None
+    if bare and years < 60:
+        return found.group(0)
+    if years < CHILD_UNTIL:
+        # kept as written too: a child's age in another language arrives as "10 years"
+        return f"child {found.group(0)}"
+    return "elderly" if years >= ELDERLY_FROM else "adult"
 
 
 # ------------------------------------------------------------------- long messages

@@ -558,3 +558,23 @@ def test_short_questions_from_a_new_users_trial(engine: Engine, kb: KnowledgeBas
     decision = engine.ask(question).decision
     assert decision.kind == "answer", decision
     assert kb.topic_of(decision.intent_id or "") == topic
+
+
+@pytest.mark.parametrize(("question", "topic"), [
+    # understanding round 27's categories, in our own words: an age is a child, an adult
+    # or an older adult, not "year old" shared with a child's question
+    ("what is a healthy weight for a 75 year old man", None),
+    ("my grandmother is 88 years old and on gabapentin, could it make her fall",
+     "gabapentin_side_effects"),
+    ("can an 11 year old get restless legs", "rls_course"),
+    ("forgot last night's capsule, should I have it this morning", "gabapentin_stopping"),
+    ("will my dad need gabapentin for the rest of his life", "gabapentin_long_term"),
+])
+def test_round27_categories(engine: Engine, kb: KnowledgeBase, question: str,
+                            topic: str | None) -> None:
+    decision = engine.ask(question).decision
+    if topic is None:
+        assert decision.kind == "fallback", decision
+        return
+    assert decision.kind == "answer", decision
+    assert kb.topic_of(decision.intent_id or "") == topic

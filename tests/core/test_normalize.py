@@ -184,3 +184,16 @@ def test_examples_and_questions_share_one_normalisation(kb: KnowledgeBase) -> No
     a = kb.normalizer.normalize("Neurontin for Restless Legs?")
     b = kb.normalizer.normalize("gabapentin for restless leg syndrome")
     assert a.canonical == b.canonical == "gabapentin for rls"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("my 12 year old daughter", "my child 12 year old daughter"),
+    ("a 70 year old", "a elderly"),
+    ("aged 82", "elderly"),
+    ("she is 82 years", "she is elderly"),
+    ("on it for 3 years", "on it for 3 years"),
+    ("30 years ago", "30 years ago"),
+    ("im 45 years old", "im adult"),
+])
+def test_an_age_is_read_as_its_age_group(text: str, expected: str) -> None:
+    assert Normalizer({}).normalize(text).canonical == expected
