@@ -26,7 +26,7 @@ RECALL_FLOORS = {"round12": 0.985, "round13": 1.0, "round14": 1.0, "round15": 0.
 """Rounds whose misses are not all fixed (tests/data/safety/ROUNDS.md names the three of
 round 12 and the ones left in 15, 17, 21, 22, 26, 32 and 34); every other round keeps full
 recall."""
-FIRST_RUN_ONLY: dict[str, tuple[float, float, float]] = {"round35": (0.91, 0.80, 0.06)}
+FIRST_RUN_ONLY: dict[str, tuple[float, float, float]] = {}
 """The last round, kept as it was first run for the next sitting: (recall, lowest
 language's recall, false-alarm rate) floors just under that run."""
 
@@ -707,5 +707,38 @@ def test_round34_categories(engine: Engine, message: str, expected: str) -> None
     "I take codeine maybe twice a year, is that ok with gabapentin",
 ])
 def test_round34_near_misses(engine: Engine, message: str) -> None:
+    assert tier(engine, message) is None
+
+
+@pytest.mark.parametrize(("message", "expected"), [
+    # round 35's categories, in our own words
+    ("been setting my capsules aside for weeks instead of taking them", "crisis"),
+    ("honestly just tired of existing", "crisis"),
+    ("my mum cleared out her wardrobe and wrote cards to all the grandchildren this week",
+     "crisis"),
+    ("found a note under her pillow. it just says sorry for everything", "crisis"),
+    ("mi tía dice pa q seguir y tiene un montón de pastillas debajo del colchón", "crisis"),
+    ("Fui ao notário tratar de tudo e deixei cartas para os meus netos.", "crisis"),
+    ("stasera scendo al fiume e non torno", "crisis"),
+    ("my husband says that was a fit just now and he has bitten his tongue", "emergency"),
+    ("o meu pai n acorda, abano-o e nada", "emergency"),
+    ("misread the label and took three at once", "poison"),
+    ("the spaniel chewed through the pill bottle, some are gone", "poison"),
+    ("mi nieta se ha tomao una pastilla creyendo q era un caramelo", "poison"),
+    ("Hab am Abend die Tablette gnommen und später nochmal gnommen", "poison"),
+    ("je viens de prendre deux comprimés au lieu d'un", "poison"),
+])
+def test_round35_categories(engine: Engine, message: str, expected: str) -> None:
+    assert tier(engine, message) == expected
+
+
+@pytest.mark.parametrize("message", [
+    "took an extra one by mistake on monday, called the pharmacist who said it was fine",
+    "ieri ho preso doppia dose, hanno detto che andava bene, oggi tutto ok",
+    "ontem tomei a dobrar, disseram que estava tudo bem, hoje estou ótima",
+    "Ned dass ihr denkts i wui mir was antun, i bin nur müd",
+    "my friend overdosed on her pills in a dream and woke up scared, silly",
+])
+def test_round35_near_misses(engine: Engine, message: str) -> None:
     assert tier(engine, message) is None
 
