@@ -22,11 +22,12 @@ SAFETY_DIR = DATA_DIR / "safety"
 ROUNDS = sorted(SAFETY_DIR.glob("round*.yaml"))
 RECALL_FLOORS = {"round12": 0.985, "round13": 1.0, "round14": 1.0, "round15": 0.99,
                  "round17": 0.99, "round21": 0.99, "round22": 0.99, "round26": 0.99,
-                 "round32": 0.99, "round34": 0.99}
+                 "round32": 0.99, "round34": 0.99,
+                 "round36": 0.99}
 """Rounds whose misses are not all fixed (tests/data/safety/ROUNDS.md names the three of
-round 12 and the ones left in 15, 17, 21, 22, 26, 32 and 34); every other round keeps full
-recall."""
-FIRST_RUN_ONLY: dict[str, tuple[float, float, float]] = {"round36": (0.88, 0.80, 0.03)}
+round 12 and the ones left in 15, 17, 21, 22, 26, 32, 34 and 36); every other round keeps
+full recall."""
+FIRST_RUN_ONLY: dict[str, tuple[float, float, float]] = {}
 """The last round, kept as it was first run for the next sitting: (recall, lowest
 language's recall, false-alarm rate) floors just under that run."""
 
@@ -740,5 +741,40 @@ def test_round35_categories(engine: Engine, message: str, expected: str) -> None
     "my friend overdosed on her pills in a dream and woke up scared, silly",
 ])
 def test_round35_near_misses(engine: Engine, message: str) -> None:
+    assert tier(engine, message) is None
+
+
+@pytest.mark.parametrize(("message", "expected"), [
+    # round 36's categories, in our own words: crises said sideways
+    ("would gabapentin with whisky make it painless", "crisis"),
+    ("i told everyone i'm fine. i'm not. i have the pills saved and a plan", "crisis"),
+    ("my son posted a goodbye video an hour ago and his phone is off", "crisis"),
+    ("Tired. Not sleepy tired. Done tired.", "crisis"),
+    ("my wife says we would all have a better life without her", "crisis"),
+    ("counted them twice. 48. that should do it right", "crisis"),
+    ("dad says he has sorted his affairs and we needn't bother getting his pills refilled",
+     "crisis"),
+    ("grandma is picking at things in the air since she stopped her tablets", "emergency"),
+    ("le dejé todo a mi hermano, el coche y la plata. estas piernas me ganaron", "crisis"),
+    ("mi hija se está rayando los brazos con una cuchilla", "crisis"),
+    ("Die Tabletten sammle ich seit Wochen. Heute zähl ich sie.", "crisis"),
+    ("est-ce qu'avec le stilnox ça suffit pour partir sans souffrir", "crisis"),
+    ("acho que toda a gente estava melhor sem mim", "crisis"),
+    ("mia sorella si fa dei tagli sulle braccia di notte", "crisis"),
+    ("desde que dejé las pastillas escucho voces y veo sombras que se mueven", "emergency"),
+    ("Hab mir die halbe Packung reingeworfen und jetzt kotz ich", "emergency"),
+])
+def test_round36_categories(engine: Engine, message: str, expected: str) -> None:
+    assert tier(engine, message) == expected
+
+
+@pytest.mark.parametrize("message", [
+    "what should I do if I ever feel low on it? I like to have a plan",
+    "i feel foggy, thinking of not taking it tonight and being done with it, is it ok to stop",
+    "mi si gonfiano un po' i piedi da quando prendo il gabapentin",
+    "ho preso 3 kg da quando prendo il gabapentin, è normale?",
+    "tranquilli, non è che voglio farla finita, sono solo stanca",
+])
+def test_round36_near_misses(engine: Engine, message: str) -> None:
     assert tier(engine, message) is None
 
