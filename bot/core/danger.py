@@ -669,38 +669,40 @@ def literals(pattern: str) -> set[str]:
     return out
 
 
-def _walk(items: list[Any], out: set[str]) -> None:
+def _pieces(items: list[Any]) -> Iterator[tuple[str, Any, Any]]:
+    """A parsed sequence as its literal runs (``(run, None, None)``) and its other
+    elements (``("", op, value)``), in order: what ``literals`` and ``anchors`` both read."""
     run = ""
     for op, value in items:
         if op is _constants.LITERAL:
             run += chr(value)
             continue
         if run.strip():
-            out.add(run)
+            yield run, None, None
         run = ""
-        if op is _constants.SUBPATTERN:
+        yield "", op, value
+    if run.strip():
+        yield run, None, None
+
+
+def _walk(items: list[Any], out: set[str]) -> None:
+    for run, op, value in _pieces(items):
+        if run:
+            out.add(run)
+        elif op is _constants.SUBPATTERN:
             _walk(list(value[-1]), out)
         elif op is _constants.BRANCH:
             for branch in value[1]:
                 _walk(list(branch), out)
         elif op in (_constants.MAX_REPEAT, _constants.MIN_REPEAT):
             _walk(list(value[2]), out)
-    if run.strip():
-        out.add(run)
 
 
 def _necessary(items: list[Any], common: Mapping[str, int]) -> set[str] | None:
     """For a sequence, the most selective set among its mandatory parts."""
     options: list[set[str]] = []
-    run = ""
-    for op, value in items:
-        if op is _constants.LITERAL:
-            run += chr(value)
-            continue
-        if run.strip():
-            options.append({run})
-        run = ""
-        part: set[str] | None = None
+    for run, op, value in _pieces(items):
+        part: set[str] | None = {run} if run else None
         if op is _constants.SUBPATTERN:
             part = _necessary(list(value[-1]), common)
         elif op is _constants.BRANCH:
@@ -710,8 +712,6 @@ def _necessary(items: list[Any], common: Mapping[str, int]) -> set[str] | None:
             part = _necessary(list(value[2]), common)
         if part:
             options.append(part)
-    if run.strip():
-        options.append({run})
     if not options:
         return None
     return min(options, key=lambda o: (sum(common.get(a, 0) for a in o),
