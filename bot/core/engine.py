@@ -176,19 +176,19 @@ class Engine:
         narrowed so, a clear match of it answers instead of a fallback, or instead of a
         weaker answer on another topic ("... years ago we gave L-dopa. How is gabapentin
         supposed to work?" had been narrowed to the side-effects answer)."""
-        if reading.asking is None:
+        # An answer stands unless it came from a narrowing to the risk answers (a danger
+        # word asked about, or in the past, in the backstory): a medicine named in the
+        # backstory still decides among its own topics ("... on Requip, now afternoons too.
+        # Could the medicine be making it worse?" is augmentation, not the triggers its
+        # asking part says).
+        if reading.asking is None or (narrowed.kind == "answer" and safety.risk_line is None):
             return narrowed
         alone = check(reading.asking, Findings(), self.kb.safety, self.kb.roles)
         if alone.rule == safety.rule:
             return narrowed
         asked = self._asking_part(reading.asking, reading, safety)
         if narrowed.kind == "answer":
-            # Only a narrowing to the risk answers (a danger word asked about, or in the
-            # past, in the backstory): a medicine named in the backstory still decides
-            # among its own topics ("... on Requip, now afternoons too. Could the medicine
-            # be making it worse?" is augmentation, not the triggers its asking part says).
-            if (safety.risk_line is not None
-                    and asked.kind == "answer" and asked.intent_id is not None
+            if (asked.kind == "answer" and asked.intent_id is not None
                     and asked.score >= ASKED_OVERRIDES_ROUTE and asked.score > narrowed.score
                     and self.kb.topic_of(asked.intent_id)
                     != self.kb.topic_of(narrowed.intent_id or "")):

@@ -135,6 +135,8 @@ _AGE = re.compile(r"\b(?:(\d{1,3}) ?(?:years?|yrs?|yr|y) ?(?:old|o)|(\d{1,3}) ?y
 long someone has taken a medicine)."""
 CHILD_UNTIL = 18
 ELDERLY_FROM = 65
+BARE_YEARS_FROM = 60
+"""A number of years without "old" is an age only from here (below, it may be how long)."""
 
 
 def _age_group(found: re.Match[str]) -> str:
@@ -142,7 +144,7 @@ def _age_group(found: re.Match[str]) -> str:
     older adult, not a child because "12 year old" shares "year old" with it."""
     years = int(next(g for g in found.groups() if g))
     bare = found.group(4) is not None
-    if bare and years < 60:
+    if bare and years < BARE_YEARS_FROM:
         return found.group(0)
     if years < CHILD_UNTIL:
         # kept as written too: a child's age in another language arrives as "10 years"
