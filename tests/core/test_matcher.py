@@ -134,6 +134,14 @@ REAL_QUESTIONS: list[tuple[str, Expected]] = [
 ]
 
 
+def assert_answered_on(engine: Engine, kb: KnowledgeBase, question: str, topic: str) -> None:
+    """Answered (not a did-you-mean) by an intent of ``topic``: the shape of every
+    category test below."""
+    decision = engine.ask(question).decision
+    assert decision.kind == "answer", decision
+    assert kb.topic_of(decision.intent_id or "") == topic
+
+
 def expected_ids(expected: Expected) -> tuple[str, ...]:
     return (expected,) if isinstance(expected, str) else expected
 
@@ -264,9 +272,7 @@ def test_asking_for_a_recommendation_about_the_legs_is_still_ours(engine: Engine
 ])
 def test_questions_without_a_subject_word_that_are_still_ours(
         engine: Engine, kb: KnowledgeBase, question: str, topic: str) -> None:
-    decision = engine.ask(question).decision
-    assert decision.kind == "answer", decision
-    assert kb.topic_of(decision.intent_id or "") == topic
+    assert_answered_on(engine, kb, question, topic)
 
 
 # ------------------------------------------------------------------------------ why
@@ -472,9 +478,7 @@ def test_any_mix_of_domain_words_follows_the_thresholds(engine: Engine, kb: Know
 ])
 def test_round24_categories(engine: Engine, kb: KnowledgeBase, question: str,
                             topic: str) -> None:
-    decision = engine.ask(question).decision
-    assert decision.kind == "answer", decision
-    assert kb.topic_of(decision.intent_id or "") == topic
+    assert_answered_on(engine, kb, question, topic)
 
 
 @pytest.mark.parametrize(("question", "topic"), [
@@ -491,9 +495,7 @@ def test_round24_categories(engine: Engine, kb: KnowledgeBase, question: str,
 ])
 def test_round25_categories(engine: Engine, kb: KnowledgeBase, question: str,
                             topic: str) -> None:
-    decision = engine.ask(question).decision
-    assert decision.kind == "answer", decision
-    assert kb.topic_of(decision.intent_id or "") == topic
+    assert_answered_on(engine, kb, question, topic)
 
 
 def test_an_everyday_painkiller_taken_twice_is_no_overdose(engine: Engine) -> None:
@@ -514,9 +516,7 @@ def test_an_everyday_painkiller_taken_twice_is_no_overdose(engine: Engine) -> No
 ])
 def test_round26_categories(engine: Engine, kb: KnowledgeBase, question: str,
                             topic: str) -> None:
-    decision = engine.ask(question).decision
-    assert decision.kind == "answer", decision
-    assert kb.topic_of(decision.intent_id or "") == topic
+    assert_answered_on(engine, kb, question, topic)
 
 
 @pytest.mark.parametrize("question", [
@@ -555,9 +555,7 @@ def test_a_risk_in_the_backstory_does_not_decide_a_clear_question(engine: Engine
 ])
 def test_short_questions_from_a_new_users_trial(engine: Engine, kb: KnowledgeBase,
                                                 question: str, topic: str) -> None:
-    decision = engine.ask(question).decision
-    assert decision.kind == "answer", decision
-    assert kb.topic_of(decision.intent_id or "") == topic
+    assert_answered_on(engine, kb, question, topic)
 
 
 @pytest.mark.parametrize(("question", "topic"), [
