@@ -305,6 +305,8 @@ class Detector:
                                  for pattern in patterns), lexicon.common)
         self._idioms = _Index((("idiom", pattern) for pattern in lexicon.idioms),
                               lexicon.common)
+        # every language's words for "if", at once (a clause's condition, see _imagined)
+        self._conditions = frozenset().union(*lexicon.conditional.values())
 
     def anchors_of(self, pattern: re.Pattern[str]) -> frozenset[str] | None:
         """The anchors this detector chose for one of its patterns (see ``anchors``)."""
@@ -457,8 +459,7 @@ class Detector:
         lex = self._lexicon
         if not lex.reported.search(text[begin:end]):
             return True
-        conditions = frozenset().union(*lex.conditional.values())
-        if conditions & set(text[begin:start].split()):
+        if self._conditions & set(text[begin:start].split()):
             return True  # "if my son took some, ...": the clause is a condition
         # Imagined only if what imagines reaches into this clause ("if my son took some,
         # how dangerous would that be" is one conditional across the comma).
