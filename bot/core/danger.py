@@ -44,8 +44,9 @@ _SENTENCE_END = re.compile(r"[.!?;:\n\r…¿¡]+|\s+(?:but|pero|aber)\s+",
                            re.IGNORECASE)
 _WORD = re.compile(r"[a-z]+")
 _ASIDE = re.compile(r"\([^()]*\)")
-_LAUGHING = re.compile("[\U0001F602\U0001F923\U0001F606\U0001F605\U0001F639]")
-"""Laughing emoji: plain text drops them, so they are read as the word "lol" is."""
+_LAUGHING = re.compile("[\U0001F602\U0001F923\U0001F606\U0001F605\U0001F639\U0001F644]")
+"""Laughing emoji, and the rolled eyes of "she says she'll die every time she sees the bill
+🙄": plain text drops them, so they are read as the word "lol" is."""
 NEGATION_WINDOW = 4
 CONDITION_WINDOW = 6
 """Words before a negation in which "if" makes it the condition's ("si esta vez no ...")."""
@@ -157,6 +158,13 @@ class Findings:
         return any(s.resolved for s in self.read)
 
     @cached_property
+    def joking(self) -> bool:
+        """Every sentence laughs or says it is a joke ("she says she'll die every time she
+        sees the bill lol"); a laugh about something else in a longer story ("gave my sis
+        my hoodies, she was so happy lol") does not make the story a joke."""
+        return bool(self.read) and all(s.joking for s in self.read)
+
+    @cached_property
     def _by_concept(self) -> dict[str, tuple[Hit, ...]]:
         """The hits of each concept: the rule table asks about a few concepts dozens of
         times per message, so each question reads only that concept's hits."""
@@ -243,6 +251,8 @@ class _Sentence:
         self._lex = lexicon
         # the sentence after "but", or one that opens with a correction word, if any
         self.answered_by: _Sentence | None = None
+        # the next sentence opens with a laugh or "joking obviously": it takes this one back
+        self.taken_back = False
 
     @cached_property
     def now(self) -> bool:
@@ -270,7 +280,8 @@ class _Sentence:
 
     @cached_property
     def joking(self) -> bool:  # "I'll jump off a bridge haha", unless "not even joking"
-        return bool(self._lex.joking.search(self.aside_free)) and not self.now
+        return (self.taken_back or bool(self._lex.joking.search(self.aside_free))) and (
+            not self.now)
 
     @cached_property
     def past(self) -> tuple[bool, ...]:
@@ -383,11 +394,20 @@ class Detector:
                 if previous is not None and n > 0 and (
                         turns[n - 1] or clauses[0].split(" ", 1)[0] in self._lexicon.correction):
                     previous.answered_by = sentence
+                if previous is not None and self._takes_back(clauses[0]):
+                    previous.taken_back = True  # "i'd rather be dead. joking obviously"
                 result.append(sentence)
                 previous = sentence
             else:
                 previous = None
         return result
+
+    def _takes_back(self, clause: str) -> bool:
+        """A sentence that opens by laughing or saying it was a joke ("joking obviously,
+        but it was awful"), and does not say it is meant."""
+        found = self._lexicon.joking.search(clause)
+        return (found is not None and found.start() == 0
+                and not self._lexicon.now.search(clause))
 
     def _without_idioms(self, plain: str) -> str:
         for _name, idiom in self._idioms.candidates(plain):

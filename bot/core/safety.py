@@ -245,7 +245,10 @@ def model_alone_may_speak(m: Message) -> bool:
     brake") by a third (tests/data/safety/ROUNDS.md)."""
     return (bool(m.findings.hits) and not m.findings.ends_asking
             # "gave me 600s instead of 300s, but i noticed before taking any"
-            and not m.findings.settled)
+            and not m.findings.settled
+            # "she says she wants to die every time she sees the price 🙄": a laugh, as the
+            # concepts read it
+            and not m.findings.joking)
 
 
 def _learned(tier: Tier) -> Callable[[Message], bool]:
