@@ -125,6 +125,9 @@ class Lexicon:
     # first words of a clause that continues the one before ("muss ich Angst haben, dass
     # ich nicht mehr aufwache"): what imagines or fears in that clause reaches into it
     complement: frozenset[str]
+    # words that open the main clause after a condition ("couldn't remember if i took it so
+    # i took another"): a condition before one of these does not reach past it
+    result: frozenset[str]
     idioms: tuple[re.Pattern[str], ...]
     keywords: tuple[str, ...]
     known_words: frozenset[str]
@@ -477,6 +480,11 @@ class Detector:
         end = text.find(CLAUSE, start)
         end = len(text) if end < 0 else end
         lex = self._lexicon
+        # "couldn't remember if i took it so i took another one": after "so", the main clause
+        before = text[begin:start].split()
+        cut = max((n for n, word in enumerate(before) if word in lex.result), default=-1)
+        if cut >= 0:
+            begin += len(" ".join(before[:cut + 1])) + 1
         if not lex.reported.search(text[begin:end]):
             return True
         if self._conditions & set(text[begin:start].split()):

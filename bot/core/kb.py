@@ -558,6 +558,7 @@ class _DangerParts:
     conditional: dict[str, frozenset[str]] = field(default_factory=dict)
     correction: dict[str, frozenset[str]] = field(default_factory=dict)
     complement: dict[str, frozenset[str]] = field(default_factory=dict)
+    result: dict[str, frozenset[str]] = field(default_factory=dict)
     subjects: dict[str, str] = field(default_factory=dict)
 
 
@@ -660,6 +661,8 @@ def _danger_markers(lang: str, found_markers: Any, file: str, parts: _DangerPart
     parts.correction[lang] = frozenset(str(raw_fix or "").split("|")) - {""}
     raw_that = found_markers.get("complement") if isinstance(found_markers, dict) else ""
     parts.complement[lang] = frozenset(str(raw_that or "").split("|")) - {""}
+    raw_so = found_markers.get("result") if isinstance(found_markers, dict) else ""
+    parts.result[lang] = frozenset(str(raw_so or "").split("|")) - {""}
 
 
 def _joined(patterns: list[str], *, words: bool = True) -> re.Pattern[str]:
@@ -711,6 +714,7 @@ def _lexicon(parts: _DangerParts, common: Mapping[str, int]) -> Lexicon:
         conditional=MappingProxyType(parts.conditional),
         correction=frozenset(w for words in parts.correction.values() for w in words),
         complement=frozenset(w for words in parts.complement.values() for w in words),
+        result=frozenset(w for words in parts.result.values() for w in words),
         idioms=tuple(re.compile(rf"\b(?:{p})\b") for p in parts.idioms),
         keywords=tuple(sorted(set(keywords))),
         known_words=literal_words(every_pattern) | frozenset(keywords),

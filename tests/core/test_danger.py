@@ -854,3 +854,59 @@ def test_round37_categories(engine: Engine, message: str, expected: str) -> None
 ])
 def test_round37_near_misses(engine: Engine, message: str) -> None:
     assert tier(engine, message) is None
+
+
+@pytest.mark.parametrize(("message", "expected"), [
+    # whether anyone would find them in time
+    ("taking everything i have tonight. would anybody even find me before the weekend",
+     "crisis"),
+    ("me tomo todo esta noche, nadie me va a encontrar hasta el lunes", "crisis"),
+    # going up the mountain and not coming back; better this way
+    ("heading up the ridge tomorrow and not coming back down. it's better this way",
+     "crisis"),
+    ("vado in montagna domani e non torno giu, sarà meglio cosi", "crisis"),
+    # how much kills, needing to know today
+    ("quantos comprimidos de gabapentina matam? preciso saber hoje", "crisis"),
+    # no sense in living any more
+    ("mein Mann sieht keinen Sinn mehr im Leben und hat seine Tabletten bei sich", "crisis"),
+    ("a minha filha diz que não vê mais sentido em viver", "crisis"),
+    # Portuguese self-harm with the pronoun joined
+    ("voltei a cortar-me nos braços, hoje fui mais fundo", "crisis"),
+    # the last message, thanks, goodbye
+    ("last message from me. thanks for all the help, bye", "crisis"),
+    # seeing people in the corner after running out
+    ("my wife keeps seeing children in the corner of the room since her gabapentin ran out",
+     "emergency"),
+    # breathing through a straw, a tight whistle
+    ("since the new capsule it's like breathing through a straw and there's a high whistle",
+     "emergency"),
+    # another one just in case; misread the label; both lots
+    ("wasn't sure i'd had my evening one so i took another just in case", "poison"),
+    ("misread the box and took 4 of the 600s about twenty minutes ago", "poison"),
+    ("did my husband's dosette and mine together and took both lots", "poison"),
+    # a pet licking a capsule
+    ("the puppy was licking a split capsule on the kitchen floor", "poison"),
+    # given again at home after the day centre
+    ("en la residencia ya le dieron la pastilla y yo se la volví a dar al llegar a casa",
+     "poison"),
+    ("a creche deu o remédio ao meu avô e eu dei outra vez à noite", "poison"),
+    # before noticing: a stronger strength
+    ("mi hanno dato quelle da 600 e ne ho presa una prima di accorgermene", "poison"),
+])
+def test_round38_categories(engine: Engine, message: str, expected: str) -> None:
+    assert tier(engine, message) == expected
+
+
+@pytest.mark.parametrize("message", [
+    # the paper in the box, read out
+    "the paper inside the packet says an overdose can cause drowsiness and slurred speech, "
+    "how many is that?",
+    # checked with the vet or pharmacist, who said it was fine
+    "the cat ate half a capsule, called the vet and she said it's nothing to worry about",
+    "j'ai pris deux gélules par erreur hier, le pharmacien a dit pas grave",
+    "liguei pro ciatox e falaram que uma cápsula não faz mal ao meu filho",
+    # an unsure dose, asked about: not a report
+    "mum can't remember if she took her evening gabapentin. what should she do?",
+])
+def test_round38_near_misses(engine: Engine, message: str) -> None:
+    assert tier(engine, message) is None
