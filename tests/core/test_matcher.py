@@ -576,3 +576,20 @@ def test_round27_categories(engine: Engine, kb: KnowledgeBase, question: str,
         return
     assert decision.kind == "answer", decision
     assert kb.topic_of(decision.intent_id or "") == topic
+
+
+@pytest.mark.parametrize(("question", "topic"), [
+    # understanding round 29's categories, in our own words: who the bot is (all stopwords
+    # but "who", which the sources' "who says so" shares)
+    ("who are u", "help"),
+    ("what are you, a person or a program?", "help"),
+    # Portuguese "age" (acts) and "por tanto tempo"; Italian "trarne beneficio"
+    ("como o gabapentin age no corpo?", "gabapentin_mechanism"),
+    ("minha mãe pode tomar gabapentina por tanto tempo?", "gabapentin_long_term"),
+    ("chi trae più beneficio dal gabapentin?", "gabapentin_pain"),
+    # German questions told apart by their own words, not read as French
+    ("Woher stammen deine Infos?", "sources"),
+])
+def test_round29_categories(engine: Engine, kb: KnowledgeBase, question: str,
+                            topic: str) -> None:
+    assert_answered_on(engine, kb, question, topic)
