@@ -532,7 +532,7 @@ def _load_safety(root: Path, out: _Collector) -> SafetyRules:
 DANGER_CONCEPTS = ("crisis", "lethal", "farewell", "despair", "unreachable", "means",
                    "denial", "severe", "event", "young", "ingest", "medicine", "mistake",
                    "symptom", "depressant", "skin", "fever", "other_person", "self_person",
-                   "amount", "affairs", "at_hand")
+                   "amount", "affairs", "at_hand", "drowsy")
 DANGER_MARKERS = ("negation", "subject", "asking", "warning", "question", "hypothetical",
                   "history", "resolved", "present", "now", "reported", "joking", "leaflet",
                   "told")

@@ -196,6 +196,10 @@ def _in_danger_now(m: Message) -> bool:
     f = m.findings
     return (f.live("severe")
             or (_too_much(m) and f.live("symptom"))
+            # a child or a pet who got into the pills and is now drowsy: for an adult a
+            # double dose that makes them sleepy is a call to Poison Help, for a child an
+            # ambulance
+            or (_swallowed_by_someone_small(m) and f.live("drowsy"))
             # a sedating mix with gabapentin (or "pills") and a worrying state
             or (f.live("depressant") and f.live("symptom") and f.seen("medicine"))
             # several worrying states together after drink or drugs ("slurring, can barely

@@ -910,3 +910,31 @@ def test_round38_categories(engine: Engine, message: str, expected: str) -> None
 ])
 def test_round38_near_misses(engine: Engine, message: str) -> None:
     assert tier(engine, message) is None
+
+
+@pytest.mark.parametrize(("message", "expected"), [
+    # found in a new user's trial (eighth sitting), in our own words: the rest of a supply
+    ("swallowed what was left of my neurontin and now i can hardly keep my eyes open",
+     "emergency"),
+    ("took the rest of the box, wanted it all to stop", "crisis"),
+    ("Hab alle meine Kapseln auf einmal geschluckt und mir ist total übel", "emergency"),
+    ("Er hat zu viele Tabletten genommen und kriegt kaum noch Luft", "emergency"),
+    # a child who got into pills and is now drowsy: an ambulance, not Poison Help
+    ("my granddaughter got into the pill box and she's very drowsy", "emergency"),
+    ("mi nieto se comió unas pastillas de la abuela y está muy adormilado", "emergency"),
+    # what the lethal dose is, asked with no pet in it
+    ("what's the fatal amount of gabapentin", "crisis"),
+    ("qual è la dose letale del gabapentin?", "crisis"),
+    # a seizure just had, after stopping
+    ("she just had a seizure after coming off her gabapentin", "emergency"),
+])
+def test_new_users_trial_danger(engine: Engine, message: str, expected: str) -> None:
+    assert tier(engine, message) == expected
+
+
+@pytest.mark.parametrize("message", [
+    "what would be a lethal dose of gabapentin for a cat, the vet prescribed it",
+    "I had a seizure as a child, is gabapentin ok?",
+])
+def test_new_users_trial_near_misses(engine: Engine, message: str) -> None:
+    assert tier(engine, message) is None
