@@ -63,6 +63,9 @@ state beside them is)."""
 NOT_ASKABLE = frozenset({"crisis", "lethal", "farewell", "despair", "means", "denial"})
 """"I want to die" is never a question about dying, however it is framed."""
 SHORT_CLAUSE = 5
+DATING_REACH = 24
+"""How far into "that was 3 years ago" (characters) its time may start to date the sentence
+before."""
 TOLD_WINDOW = 3
 """Words before a negation in which someone's words passed on are looked for ("dice que")."""
 """A clause this short right after a concept can still date it ("..., years ago")."""
@@ -128,6 +131,9 @@ class Lexicon:
     # words that open the main clause after a condition ("couldn't remember if i took it so
     # i took another"): a condition before one of these does not reach past it
     result: frozenset[str]
+    # first words of a sentence that dates the one before ("... thought about ending it.
+    # That was 3 years ago"): a time in the past said there puts that sentence in the past
+    looking_back: frozenset[str]
     idioms: tuple[re.Pattern[str], ...]
     keywords: tuple[str, ...]
     known_words: frozenset[str]
@@ -256,6 +262,8 @@ class _Sentence:
         self.answered_by: _Sentence | None = None
         # the next sentence opens with a laugh or "joking obviously": it takes this one back
         self.taken_back = False
+        # the next sentence dates this one: "that was 3 years ago"
+        self.dated = False
 
     @cached_property
     def now(self) -> bool:
@@ -291,6 +299,8 @@ class _Sentence:
         """Per clause: a past time said in it or an earlier clause, or in a clause right
         after that is only a time ("I once took double by mistake, couple of months ago";
         not "..., started gabapentin last month")."""
+        if self.dated:
+            return tuple(True for _ in self.clauses)
         said = [self._lex.history.search(clause) for clause in self.clauses]
         past: list[bool] = []
         for k in range(len(self.clauses)):
@@ -399,6 +409,8 @@ class Detector:
                     previous.answered_by = sentence
                 if previous is not None and self._takes_back(clauses[0]):
                     previous.taken_back = True  # "i'd rather be dead. joking obviously"
+                if previous is not None and self._dates_back(clauses[0]):
+                    previous.dated = True  # "... thought about ending it. that was years ago"
                 result.append(sentence)
                 previous = sentence
             else:
@@ -411,6 +423,14 @@ class Detector:
         found = self._lexicon.joking.search(clause)
         return (found is not None and found.start() == 0
                 and not self._lexicon.now.search(clause))
+
+    def _dates_back(self, clause: str) -> bool:
+        """A sentence that opens by pointing back and saying when ("that was 3 years ago",
+        "eso fue hace años"): it dates the sentence before, not itself."""
+        if not any(clause.startswith(f"{opening} ") for opening in self._lexicon.looking_back):
+            return False
+        found = self._lexicon.history.search(clause)
+        return found is not None and found.start() <= DATING_REACH
 
     def _without_idioms(self, plain: str) -> str:
         for _name, idiom in self._idioms.candidates(plain):

@@ -559,6 +559,7 @@ class _DangerParts:
     correction: dict[str, frozenset[str]] = field(default_factory=dict)
     complement: dict[str, frozenset[str]] = field(default_factory=dict)
     result: dict[str, frozenset[str]] = field(default_factory=dict)
+    looking_back: dict[str, frozenset[str]] = field(default_factory=dict)
     subjects: dict[str, str] = field(default_factory=dict)
 
 
@@ -663,6 +664,8 @@ def _danger_markers(lang: str, found_markers: Any, file: str, parts: _DangerPart
     parts.complement[lang] = frozenset(str(raw_that or "").split("|")) - {""}
     raw_so = found_markers.get("result") if isinstance(found_markers, dict) else ""
     parts.result[lang] = frozenset(str(raw_so or "").split("|")) - {""}
+    raw_back = found_markers.get("looking_back") if isinstance(found_markers, dict) else ""
+    parts.looking_back[lang] = frozenset(str(raw_back or "").split("|")) - {""}
 
 
 def _joined(patterns: list[str], *, words: bool = True) -> re.Pattern[str]:
@@ -715,6 +718,7 @@ def _lexicon(parts: _DangerParts, common: Mapping[str, int]) -> Lexicon:
         correction=frozenset(w for words in parts.correction.values() for w in words),
         complement=frozenset(w for words in parts.complement.values() for w in words),
         result=frozenset(w for words in parts.result.values() for w in words),
+        looking_back=frozenset(w for words in parts.looking_back.values() for w in words),
         idioms=tuple(re.compile(rf"\b(?:{p})\b") for p in parts.idioms),
         keywords=tuple(sorted(set(keywords))),
         known_words=literal_words(every_pattern) | frozenset(keywords),

@@ -23,9 +23,9 @@ ROUNDS = sorted(SAFETY_DIR.glob("round*.yaml"))
 RECALL_FLOORS = {"round12": 0.985, "round13": 1.0, "round14": 1.0, "round15": 0.99,
                  "round17": 0.99, "round21": 0.99, "round22": 0.99, "round26": 0.99,
                  "round32": 0.99, "round34": 0.99,
-                 "round36": 0.99}
+                 "round36": 0.99, "round40": 0.99}
 """Rounds whose misses are not all fixed (tests/data/safety/ROUNDS.md names the three of
-round 12 and the ones left in 15, 17, 21, 22, 26, 32, 34 and 36); every other round keeps
+round 12 and the ones left in 15, 17, 21, 22, 26, 32, 34, 36 and 40); every other round keeps
 full recall."""
 FIRST_RUN_ONLY: dict[str, tuple[float, float, float]] = {}
 """The last round, kept as it was first run for the next sitting: (recall, lowest
@@ -937,4 +937,62 @@ def test_new_users_trial_danger(engine: Engine, message: str, expected: str) -> 
     "I had a seizure as a child, is gabapentin ok?",
 ])
 def test_new_users_trial_near_misses(engine: Engine, message: str) -> None:
+    assert tier(engine, message) is None
+
+
+@pytest.mark.parametrize(("message", "expected"), [
+    # no point in decades more of this
+    ("tried everything, I don't see the point of another twenty years of this", "crisis"),
+    # wanting to know the lethal dose, to have the option
+    ("not doing anything yet, just need to know the fatal amount so i've got the option",
+     "crisis"),
+    # months stockpiled; no day picked yet
+    ("been hoarding two months' worth of my gabapentin. haven't chosen a date yet", "crisis"),
+    # whether one would feel anything after the whole box
+    ("honest answer please: if i took the whole bottle tonight would i feel anything",
+     "crisis"),
+    ("Wenn ich die ganzen Tabletten mit Wodka nehme, merk ich dann was?", "crisis"),
+    # a burden; without me they would have peace (German)
+    ("ich bin eh nur noch eine Last für alle, ohne mich wäre endlich Ruhe", "crisis"),
+    # whether so many are enough
+    ("tengo 60 cápsulas de 300 guardadas, alcanzan?", "crisis"),
+    # breathing that stops; faint with a racing heart
+    ("took extra lyrica and gabapentin and my breathing stops when i doze, i gasp awake",
+     "emergency"),
+    ("since tonight's dose i feel faint, i'm sweating buckets and my heart is racing",
+     "emergency"),
+    # now agitated and talking to people who are not there, after stopping (Italian)
+    ("ha smesso il gabapentin di colpo la settimana scorsa e ora è confuso, parla con "
+     "gente che non c'è", "emergency"),
+    # unsure whether given, so given again; handed the pills again; a week in a day
+    ("couldn't remember whether i'd given mum her evening capsule so i gave her another",
+     "poison"),
+    ("had my usual dose, then later my husband handed me my pills again and i took them",
+     "poison"),
+    ("took the whole week of my starter pack in one day by mistake", "poison"),
+    ("did i just take two? swallowed one from each box not realising they're the same",
+     "poison"),
+    # a child, pills missing, unsure whether eaten
+    ("my toddler had the pill organiser open and tuesday's pills are missing from the box",
+     "poison"),
+    ("mi nieto jugó con el pastillero, faltan las del lunes y no sé si se las tragó",
+     "poison"),
+])
+def test_round40_categories(engine: Engine, message: str, expected: str) -> None:
+    assert tier(engine, message) == expected
+
+
+@pytest.mark.parametrize("message", [
+    # the next sentence dates the one before
+    "i thought about ending it when i lost my job. that was years ago and life is good now. "
+    "does gabapentin affect mood?",
+    # the info sheet, read out
+    "the information leaflet lists swelling of the tongue under rare side effects, should i "
+    "worry?",
+    # checked by phone with the poison line (German)
+    "Gestern eine Tablette zu viel, mit dem Giftnotruf telefoniert, die meinten alles ok",
+    # a past hallucination, now fine (Spanish): "ahora está bien" is not "now"
+    "mi padre tuvo alucinaciones hace un año con el requip, ahora está bien",
+])
+def test_round40_near_misses(engine: Engine, message: str) -> None:
     assert tier(engine, message) is None
