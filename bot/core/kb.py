@@ -223,6 +223,8 @@ class SafetyRules:
     pregnancy_past: re.Pattern[str] = re.compile(r"(?!)")
     asked_elsewhere: re.Pattern[str] = re.compile(r"(?!)")
     dose_change: re.Pattern[str] = re.compile(r"(?!)")
+    missed_dose: re.Pattern[str] = re.compile(r"(?!)")
+    missed_dose_intents: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

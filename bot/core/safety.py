@@ -381,6 +381,11 @@ def _no_topic_word(m: Message) -> bool:
 
 
 def _no_topic_outcome(m: Message) -> SafetyCheck:
+    if m.rules.missed_dose_intents and m.rules.missed_dose.search(m.plain):
+        # "forgot my dose last night, should i take two tonight": a missed dose, whose
+        # answer says what to do about one (not the dose answer "take two" would get).
+        return m.narrow(m.rules.missed_dose_intents, "missed_dose",
+                        default=min(m.rules.missed_dose_intents))
     if m.rules.dose_amount.search(m.plain):
         # "can i take 2 of my 300mg": in this bot, a dose question (answered without one).
         return SafetyCheck("route", m.roles.dose, rule="dose_amount",
@@ -396,8 +401,12 @@ def _not_rls(m: Message) -> bool:
 
 
 def _another_rls_medicine(m: Message) -> bool:
+    """Another RLS medicine, or a general one asked about as a choice ("what about
+    pregabalin instead", "can i switch to pregabalin"): in this bot a choice of medicine is
+    a choice for the legs."""
     return not m.about_gabapentin and (
-        m.specific_medicine is not None or (m.general_medicine is not None and m.legs))
+        m.specific_medicine is not None
+        or (m.general_medicine is not None and (m.legs or m.medicine_topic)))
 
 
 def _another_medicine_outcome(m: Message) -> SafetyCheck:

@@ -593,3 +593,22 @@ def test_round27_categories(engine: Engine, kb: KnowledgeBase, question: str,
 def test_round29_categories(engine: Engine, kb: KnowledgeBase, question: str,
                             topic: str) -> None:
     assert_answered_on(engine, kb, question, topic)
+
+
+@pytest.mark.parametrize(("question", "topic"), [
+    # found in a new user's trial (eighth sitting), in our own words: another medicine
+    # asked about as a choice is an RLS question
+    ("how about lyrica instead?", "other_medications"),
+    ("could i swap to pregabalin", "other_medications"),
+    # a missed dose with no medicine named: the missed-dose answer, not the dose answer
+    ("missed my evening pill, can i have two in the morning", "gabapentin_stopping"),
+    # "side fx"
+    ("any side fx with gaba?", "gabapentin_side_effects"),
+])
+def test_questions_from_a_new_users_trial(engine: Engine, kb: KnowledgeBase, question: str,
+                                          topic: str) -> None:
+    assert_answered_on(engine, kb, question, topic)
+
+
+def test_a_medicine_asked_about_alone_is_still_not_ours(engine: Engine) -> None:
+    assert engine.ask("what is lyrica used for").decision.kind == "fallback"
