@@ -84,7 +84,7 @@ def for_command(kb: KnowledgeBase, engine: Engine, name: str) -> Reply:
     """A /command from the registry; commands that need Telegram show the menu."""
     command = menus.command(kb, name)
     if command is None or command.admin:
-        return menus.main_menu(kb)
+        return menus.unknown_command(kb)
     if command.handler == "start":
         return menus.main_menu(kb, welcome=True)
     if command.handler == "suggest":

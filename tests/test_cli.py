@@ -514,3 +514,9 @@ def test_chat_command_with_words_after_it(kb: KnowledgeBase) -> None:
     code, out, _ = run("chat", stdin="/suggest add a tip about socks\nq\n")
     assert code == 0
     assert flat(kb.text("suggest_off")) in flat(out)
+
+
+def test_chat_unknown_command_says_so(kb: KnowledgeBase) -> None:
+    code, out, _ = run("chat", stdin="/frobnicate\nq\n")
+    assert code == 0
+    assert flat(kb.text("unknown_command")) in flat(out)

@@ -71,7 +71,7 @@ REQUIRED_MESSAGES: dict[str, frozenset[str]] = {
         "too_long": (), "error": (), "flood": (), "stale_button": (), "about": (),
         "privacy": (), "tip_position": ("n", "total"), "sources_one": (), "sources_many": (),
         "feedback_thanks": (), "suggest_usage": (), "suggest_thanks": (), "suggest_off": (),
-        "pick_number": ("count",), "no_page": (), "bye": (),
+        "pick_number": ("count",), "no_page": (), "bye": (), "unknown_command": (),
         "reload_done": ("intents", "examples"),
         "reload_refused": ("problems",), "stats_off": (),
         "buttons.more": (), "buttons.prev": (), "buttons.next": (), "buttons.back": ("menu",),

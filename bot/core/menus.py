@@ -40,6 +40,12 @@ def main_menu(kb: KnowledgeBase, *, welcome: bool = False) -> Reply:
     return Reply("menu", text, buttons=main_menu_buttons(kb))
 
 
+def unknown_command(kb: KnowledgeBase) -> Reply:
+    """A /command we do not have ("/stop", "/foo", an admin command from anyone else): say
+    so, then show what we do have, rather than a menu that looks like an answer."""
+    return Reply("menu", kb.text("unknown_command"), buttons=main_menu_buttons(kb))
+
+
 def page(kb: KnowledgeBase, menu: Menu, position: int) -> Reply:
     """Topic ``position`` (1-based, clamped) of a paged menu, with Prev / Next / Menu."""
     total = len(menu.topics)

@@ -32,8 +32,8 @@ async def on_command(update: Update, context: Context) -> None:
 
 
 async def on_unknown_command(update: Update, context: Context) -> None:
-    """A private-chat command we do not have: show what we do have."""
-    await send(update, menus.main_menu(kb_of(context)))
+    """A private-chat command we do not have: say so, and show what we do have."""
+    await send(update, menus.unknown_command(kb_of(context)))
 
 
 async def tapped(update: Update, context: Context, action: Action | None) -> None:

@@ -280,9 +280,11 @@ async def test_sources_list_shows_every_source_with_link(
         assert f'href="{source.url}"' in user.text
 
 
-async def test_unknown_command_shows_menu(user: Driver, kb: KnowledgeBase) -> None:
+async def test_unknown_command_says_so_and_shows_menu(user: Driver, kb: KnowledgeBase) -> None:
     await user.send("/frobnicate")
-    assert assert_telegram_html(user.text) == kb.messages["menus.main.text"]
+    assert assert_telegram_html(user.text) == kb.messages["unknown_command"]
+    assert kb.messages["menus.main.label"] not in user.text
+    assert len(user.labels) >= 3  # the main menu's buttons
 
 
 @pytest.mark.parametrize(("payload", "expected"), [
