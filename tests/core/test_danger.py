@@ -996,3 +996,18 @@ def test_round40_categories(engine: Engine, message: str, expected: str) -> None
 ])
 def test_round40_near_misses(engine: Engine, message: str) -> None:
     assert tier(engine, message) is None
+
+
+@pytest.mark.parametrize("message", [
+    # dying of laughter, in six languages: not a wish, not a question about a risk
+    "my husband's snoring impression had me dying laughing",
+    "kkkk quase morri de rir com o vídeo",
+    "me muero de risa con mi nieto",
+    "mort de rire ce matin",
+    "mi fa morire dal ridere",
+    "ich lach mich tot über den Hund",
+])
+def test_dying_of_laughter_is_an_idiom(engine: Engine, message: str) -> None:
+    result = engine.ask(message)
+    assert result.tier is None
+    assert result.decision.why.rule != "about_risk"
