@@ -314,9 +314,14 @@ class _Sentence:
 class Detector:
     """Reads a message for danger concepts; one per knowledge base, shared and read-only."""
 
-    def __init__(self, lexicon: Lexicon, vocabulary: Iterable[str] = ()) -> None:
+    def __init__(self, lexicon: Lexicon, vocabulary: Iterable[str] = (),
+                 common: frozenset[str] = frozenset()) -> None:
+        """``vocabulary``: real words never "corrected" into a danger keyword; ``common``,
+        the same for a large shared list (the most frequent English words), kept as it is
+        rather than copied into a union: the ``rls-bot ask`` process has a memory budget."""
         self._lexicon = lexicon
         self._known = lexicon.known_words | frozenset(vocabulary)
+        self._common = common
         self._keywords = lexicon.keywords
         self._by_length: dict[int, tuple[str, ...]] = {}
         self._nearest = lru_cache(maxsize=4096)(self._nearest_keyword)  # per word, not message
@@ -560,7 +565,8 @@ class Detector:
         words = plain.split()
         fixed: list[str] = []
         for i, word in enumerate(words):
-            if len(word) < MIN_CORRECTED_LENGTH or word in self._known or not word.isalpha():
+            if (len(word) < MIN_CORRECTED_LENGTH or word in self._known or word in self._common
+                    or not word.isalpha()):
                 continue
             meant = self._nearest(word)
             # A first letter added or dropped is another word, not a slip: Italian

@@ -56,8 +56,8 @@ class Engine:
         # danger keyword ("smelling" stays, "sucide" becomes "suicide").
         # Nor are the most common English words ("checking" is not "choking").
         vocabulary = {w for intent in kb.intents.values() for example in intent.examples
-                      for w in to_plain(example).split()} | common_english()
-        self.detector = Detector(kb.danger, vocabulary)
+                      for w in to_plain(example).split()}
+        self.detector = Detector(kb.danger, vocabulary, common_english())
         # The words greetings are made of ("hello", "morning", "bot"): what is left of a
         # message without them is the question a greeting opened.
         self._greeting_words = frozenset(

@@ -92,13 +92,14 @@ class Reader:
         alone missed German "woher", "deine", "eigentlich" ("Woher hast du deine Infos?"
         was taken for French by its one listed word, "du"); on the question sets, language
         identification went from 77 to 24 wrong of 24,136, none more of them English."""
-        english = self._english | listed.get("en", frozenset()) | common_english()
+        listed_english, common = listed.get("en", frozenset()), common_english()
         merged = dict(listed)
         for code, language in self.languages.by_code.items():
             own = language.stopwords | language.question_words | {
                 w for w in language.vocabulary if language.knows(w)}
             merged[code] = listed.get(code, frozenset()) | frozenset(
-                w for w in own if len(w) > 1 and w not in english)
+                w for w in own if len(w) > 1 and w not in self._english
+                and w not in listed_english and w not in common)
         return MappingProxyType(merged)
 
     def extra_examples(self) -> list[tuple[str, str, str]]:

@@ -42,7 +42,8 @@ FREQUENCY_FILE = "frequency_dictionary_en_82_765.txt"
 
 @cache
 def common_english(limit: int = COMMON) -> frozenset[str]:
-    """The ``limit`` most frequent English words (the list is sorted by frequency)."""
+    """The ``limit`` most frequent English words (the list is sorted by frequency). Read once
+    per process: the engine, the reader and language identification share one copy."""
     from importlib.util import find_spec
 
     # Located, not imported: importing symspellpy would load code we do not use.
@@ -114,7 +115,7 @@ class Speller:
     """Built once per knowledge base from its English words and their counts."""
 
     def __init__(self, counts: Counter[str], common: frozenset[str] = frozenset()) -> None:
-        self._known = frozenset(counts) | common
+        self._common = common  # shared, not copied into a union (memory budget)
         self._counts = counts
         self._long = NearWords(sorted(w for w in counts if len(w) >= 4), CUTOFF)
         self._short = sorted(w for w in counts if 2 <= len(w) <= ONE_EDIT_UP_TO + 1)
@@ -154,7 +155,8 @@ class Speller:
         notes: list[str] = []
         budget = MAX_CORRECTIONS
         for n, word in enumerate(words):
-            if word in self._known or len(word) < 3 or not word.isalpha() or budget == 0:
+            if (word in self._counts or word in self._common or len(word) < 3
+                    or not word.isalpha() or budget == 0):
                 continue
             budget -= 1
             words[n] = self.correct_word(word)
