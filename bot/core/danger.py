@@ -63,6 +63,9 @@ state beside them is)."""
 NOT_ASKABLE = frozenset({"crisis", "lethal", "farewell", "despair", "means", "denial"})
 """"I want to die" is never a question about dying, however it is framed."""
 SHORT_CLAUSE = 5
+QUOTE_OPENING = 2
+"""Words before a leaflet's name that still open a quotation ("la notice dit", "my info
+sheet says")."""
 DATING_REACH = 24
 """How far into "that was 3 years ago" (characters) its time may start to date the sentence
 before."""
@@ -270,6 +273,13 @@ class _Sentence:
         return bool(self._lex.now.search(self.text))
 
     @cached_property
+    def quoted(self) -> bool:
+        """The sentence opens by quoting the leaflet ("info sheet says get help straight away
+        if your face swells"): what follows is the leaflet's, however long."""
+        found = self._lex.leaflet.search(self.text)
+        return found is not None and len(self.text[:found.start()].split()) <= QUOTE_OPENING
+
+    @cached_property
     def hypothetical(self) -> bool:  # "what if my dog ate one"
         return bool(self._lex.hypothetical.search(self.aside_free))
 
@@ -467,8 +477,9 @@ class Detector:
             # A hedge ("hypothetically", "asking for a friend") changes nothing; affairs put
             # in order "just in case" are the sign itself, not an imagined deed.
             return not past
-        if concept not in NOT_ASKABLE and self._lexicon.leaflet.search(
-                " ".join(text[:start].split()[-WARNING_WINDOW:])):
+        if concept not in NOT_ASKABLE and (self._lexicon.leaflet.search(
+                " ".join(text[:start].split()[-WARNING_WINDOW:]))
+                or (sentence.quoted and clause == 0)):
             return False  # "the leaflet says angioedema, what is that"
         told = [m.end() for m in lex.told.finditer(text, 0, start)]
         if concept in NOT_ASKABLE and told and not (sentence.resolved or sentence.joking):

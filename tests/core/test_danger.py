@@ -1011,3 +1011,53 @@ def test_dying_of_laughter_is_an_idiom(engine: Engine, message: str) -> None:
     result = engine.ask(message)
     assert result.tier is None
     assert result.decision.why.rule != "about_risk"
+
+
+@pytest.mark.parametrize(("message", "expected"), [
+    # understated, of oneself
+    ("honestly i'm not worth the effort any more", "crisis"),
+    ("going to sleep and never waking up sounds pretty nice tbh", "crisis"),
+    ("nobody would even notice if i vanished lol. like genuinely", "crisis"),
+    # a gun beside them
+    ("sitting in the shed with dad's rifle across my knees", "crisis"),
+    # things wound up, even laughed through, with "whatever now"
+    ("sold my xbox, deleted my insta and gave my bike away to my cousin lol. whatever now, "
+     "nothing matters", "crisis"),
+    ("vendi a moto, saí de todos os grupos kkkk tanto faz agora", "crisis"),
+    # a fair innings, time to call stumps
+    ("had a good innings. think it's time to call stumps", "crisis"),
+    # every pill in the house, done for good
+    ("gonna take every pill in the house and be done with it for good", "crisis"),
+    # won't have to worry about him much longer
+    ("he says we won't have to worry about him much longer, and there's a bag of 50 "
+     "gabapentin in his car", "crisis"),
+    # Portuguese: thinking of letting the lorry go over the edge
+    ("ando a pensar em atirar o carro pela ribanceira, era melhor para todos", "crisis"),
+    # French self-harm again
+    ("je me suis encore coupé les bras cette nuit", "crisis"),
+    # a swollen tongue, a heart in a vice, a first fit, bugs on the walls
+    ("my tongue's gone massive and i can't talk properly", "emergency"),
+    ("chest feels like it's in a vice after my gabapentin and energy drinks", "emergency"),
+    ("mum had a fit just now, the first one ever", "emergency"),
+    ("there are spiders crawling all over the ceiling since i stopped my gabapentin",
+     "emergency"),
+    ("Grandad's slurring his words on the phone, he's on gabapentin", "emergency"),
+    # the morning dose on top of the night one; given again without knowing; both taken
+    ("me tomé la dosis de la mañana encima de la de la noche", "poison"),
+    ("mi sono confusa tra le due scatole e le ho prese tutte e due", "poison"),
+])
+def test_round41_categories(engine: Engine, message: str, expected: str) -> None:
+    assert tier(engine, message) == expected
+
+
+@pytest.mark.parametrize("message", [
+    # a simile, not a cat that ate a pill
+    "my gabapentin makes me sleepier than a cat in the sun, is that normal",
+    # a sentence that opens by quoting the leaflet
+    "my info sheet says call for help if your lips swell. mine are fine, just curious",
+    "la notice dit d'arrêter doucement à cause du risque de convulsions, c'est long ?",
+    # the vet examined her and said all is well (Portuguese)
+    "o veterinário examinou o cachorro que comeu uma cápsula e disse que está tudo bem",
+])
+def test_round41_near_misses(engine: Engine, message: str) -> None:
+    assert tier(engine, message) is None
