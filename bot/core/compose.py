@@ -84,7 +84,9 @@ def answer(kb: KnowledgeBase, intent: Intent, *, feedback: bool = False,
     sources = source_refs(kb, intent.sources)
     if intent.id == kb.roles.sources:
         sources = source_refs(kb, kb.sources)
-    return Reply("answer", text, title=intent.title, details=intent.details, sources=sources,
+    # "Hi!" under a shouted "HELLO" reads oddly: small talk answers without a heading.
+    title = "" if intent.id in kb.safety.small_talk else intent.title
+    return Reply("answer", text, title=title, details=intent.details, sources=sources,
                  sources_title=sources_title(kb, sources),
                  disclaimer=kb.disclaimer if intent.medical else "", buttons=keyboard,
                  intent_id=intent.id, reviewed=reviewed_line(kb, intent))

@@ -57,7 +57,7 @@ async def test_about_rls_menu_reaches_the_check_and_back_works(
     await user.click("Yes")
     page = assert_telegram_html(user.text)
     assert kb.selfcheck.results["not_all"] in page
-    assert "Not a yes: starts or gets worse at rest; eases while you move." in page
+    assert "You did not answer yes to: starts or gets worse at rest; eases while you move." in page
 
 
 async def test_do_i_have_restless_legs_offers_the_check(user: Driver, kb: KnowledgeBase) -> None:
