@@ -474,7 +474,8 @@ def test_chat_self_check_with_numbered_choices(kb: KnowledgeBase) -> None:
     assert "(Question 1 of 5)" in text and "[1] Yes [2] No" in text
     assert flat(kb.selfcheck.results["fits"]) in text
     assert flat(kb.selfcheck.results["not_all"]) in text
-    assert "You did not answer yes to: not explained by something else." in text  # the "No" to question 2
+    # the "No" to question 2
+    assert "You did not answer yes to: not explained by something else." in text
     # was taken back
     assert text.count(flat(kb.selfcheck.results["not_diagnosis"])) == 2
 

@@ -1061,3 +1061,43 @@ def test_round41_categories(engine: Engine, message: str, expected: str) -> None
 ])
 def test_round41_near_misses(engine: Engine, message: str) -> None:
     assert tier(engine, message) is None
+
+
+@pytest.mark.parametrize(("message", "expected"), [
+    # slurring, said of oneself
+    ("i'm slurring and can't stand straight, only had my gabapentin, maybe 5 of them",
+     "emergency"),
+    # more gone from the box today than usual
+    ("6 gone today and i normally take 3. feel ok", "poison"),
+    # one product, then the other too
+    ("had my horizant then forgot and took my ordinary gabapentin as well", "poison"),
+    # French: how much for it to stop for good; no wish to be here
+    ("il faut combien de cachets pour que tout s'arrête définitivement", "crisis"),
+    ("j'ai plus envie d'être là", "crisis"),
+    # a small pet that pecked or nibbled a capsule
+    ("our budgie pecked at a capsule that fell on the table", "poison"),
+    ("il criceto ha rosicchiato una capsula sul pavimento", "poison"),
+    # Italian: stopped taking them, keeping them all
+    ("non le prendo più da un mese, le tengo tutte nel cassetto. so a cosa servono", "crisis"),
+])
+def test_round42_categories(engine: Engine, message: str, expected: str) -> None:
+    assert tier(engine, message) == expected
+
+
+@pytest.mark.parametrize("message", [
+    # a leaflet or the patient information quoted
+    "patient info mentions suicidal thoughts in a few people, how few is few?",
+    "box says an overdose can cause slurred speech, how much is an overdose?",
+    # checked by phone, with a longer account in between
+    "called nhs 111 about accidentally taking my evening dose twice and they said no action "
+    "needed",
+    "my daughter swallowed one capsule yesterday, poison control said one won't harm her",
+    # swollen ankles: a common side effect, not the face or throat
+    "swollen ankles and a dry mouth since starting gabapentin",
+    # a comparison, not a seizure
+    "my wife says i kick so hard at night it looks like i'm having a seizure",
+    # a fever fit in childhood (French)
+    "petite j'avais fait des convulsions avec la fièvre, c'est gênant pour la gabapentine ?",
+])
+def test_round42_near_misses(engine: Engine, message: str) -> None:
+    assert tier(engine, message) is None
