@@ -204,11 +204,14 @@ class Findings:
         return any(set(concepts) <= found | by_sentence.get(n + 1, set())
                    for n, found in by_sentence.items())
 
-    def count(self, concept: str) -> int:
-        """How many different live findings of ``concept`` ("letters to my kids" and "thank
-        you for everything" are two goodbyes). Two patterns that found the same words
+    def count(self, *concepts: str, live_only: bool = True) -> int:
+        """How many different live findings of ``concepts`` ("letters to my kids" and "thank
+        you for everything" are two goodbyes); with ``live_only`` false, every finding not
+        denied (laughed about, or in the past). Two patterns that found the same words
         ("testament" inside "testament gemacht") are one finding, not two."""
-        found = {(h.sentence, h.span) for h in self._by_concept.get(concept, ()) if h.live}
+        found = {(h.sentence, h.span) for concept in concepts
+                 for h in self._by_concept.get(concept, ())
+                 if (h.live if live_only else not h.denied)}
         return sum(not any(n == m and span != other and span in other
                            for m, other in found)
                    for n, span in found)

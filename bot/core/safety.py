@@ -195,19 +195,9 @@ def _wants_to_die(m: Message) -> bool:
             # ... or laughed through all of it: two things given away or closed down, and
             # "whatever now" ("sold my phone, gave my brother the guitar, left every group
             # kkkk whatever now")
-            or (f.seen("despair") and _things_wound_up(f) >= 2)
+            or (f.seen("despair") and f.count("farewell", "affairs", live_only=False) >= 2)
             # wishes to die once said as a joke or a threat, and now they cannot be reached
             or (f.seen("crisis") and f.live("unreachable")))
-
-
-def _things_wound_up(f: Findings) -> int:
-    """How many different goodbyes and affairs put in order, live or laughed about ("sold my
-    phone, gave my brother the guitar kkkk"); two patterns that found the same words
-    ("regalato la moto" inside "regalato la moto a") are one."""
-    found = {(h.sentence, h.span) for h in f.spans("farewell") + f.spans("affairs")
-             if not h.denied}
-    return sum(not any(n == m and span != other and span in other for m, other in found)
-               for n, span in found)
 
 
 def _in_danger_now(m: Message) -> bool:
