@@ -92,14 +92,21 @@ def answer(kb: KnowledgeBase, intent: Intent, *, feedback: bool = False,
                  intent_id=intent.id, reviewed=reviewed_line(kb, intent))
 
 
-def urgent(kb: KnowledgeBase, key: str, lang: str) -> Reply:
+def urgent(kb: KnowledgeBase, key: str, lang: str, *, then: str | None = None) -> Reply:
     """A danger reply (crisis, crisis_other, emergency, poison) in the person's language:
     first and alone, opening with the action; no buttons and no "before starting or
-    changing any treatment" footer to compete with "call now"."""
+    changing any treatment" footer to compete with "call now". ``then``: another reply
+    whose opening paragraph follows ("call your emergency number now", then the crisis
+    line, for a wish to die already acted on)."""
     texts = kb.danger.replies.get(lang) or kb.danger.replies["en"]
     text = texts.get(key) or kb.danger.replies["en"][key]
-    refs = source_refs(kb, text.sources)
-    return Reply("urgent", text.text, sources=refs, sources_title=sources_title(kb, refs, lang),
+    body, sources = text.text, list(text.sources)
+    if then is not None:
+        after = texts.get(then) or kb.danger.replies["en"][then]
+        body = f"{body}\n\n{after.text.split(chr(10) * 2, 1)[0]}"
+        sources += [s for s in after.sources if s not in sources]
+    refs = source_refs(kb, sources)
+    return Reply("urgent", body, sources=refs, sources_title=sources_title(kb, refs, lang),
                  intent_id=kb.roles.urgent)
 
 

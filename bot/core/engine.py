@@ -287,8 +287,11 @@ class Engine:
 
     def _urgent(self, safety: SafetyCheck, lang: str) -> Reply:
         tier = safety.tier or "emergency"
-        key = "crisis_other" if tier == "crisis" and safety.someone_else else tier
-        return compose.urgent(self.kb, key, lang)
+        if tier == "crisis" and safety.someone_else:
+            return compose.urgent(self.kb, "crisis_other", lang)  # opens with the ambulance
+        if tier == "crisis" and safety.harmed:
+            return compose.urgent(self.kb, "emergency", lang, then="crisis")
+        return compose.urgent(self.kb, tier, lang)
 
     def reply_for(self, decision: Decision, *, feedback: bool = False) -> Reply:
         if decision.kind == "answer" and decision.intent_id:

@@ -52,6 +52,7 @@ class SafetyCheck:
     dose_question: bool = False
     tier: Tier | None = None  # urgent only: which danger reply
     someone_else: bool = False  # urgent crisis: the person in danger is someone else
+    harmed: bool = False  # urgent crisis: and in danger now (an overdose with symptoms)
     risk_line: Literal["crisis", "emergency"] | None = None  # "if this is happening now"
 
 
@@ -234,8 +235,10 @@ def _someone_else(m: Message) -> bool:
 
 
 def _crisis(m: Message) -> SafetyCheck:
+    """A wish to die; when the deed is already done and harming ("took the rest of my pills,
+    wanted it all to stop, can't keep my eyes open"), the ambulance comes first."""
     return SafetyCheck("urgent", m.roles.urgent, rule="danger:crisis", tier="crisis",
-                       someone_else=_someone_else(m))
+                       someone_else=_someone_else(m), harmed=_in_danger_now(m))
 
 
 def _urgent(tier: Tier) -> Callable[[Message], SafetyCheck]:

@@ -1101,3 +1101,27 @@ def test_round42_categories(engine: Engine, message: str, expected: str) -> None
 ])
 def test_round42_near_misses(engine: Engine, message: str) -> None:
     assert tier(engine, message) is None
+
+
+@pytest.mark.parametrize(("message", "lang"), [
+    ("swallowed the rest of my pills, wanted it all to stop, can't keep my eyes open", "en"),
+    ("ho preso tutte le pastiglie perché voglio farla finita, ora non riesco a tenere gli "
+     "occhi aperti", "it"),
+])
+def test_a_wish_to_die_already_acted_on_puts_the_ambulance_first(
+        engine: Engine, kb: KnowledgeBase, message: str, lang: str) -> None:
+    # Found on a fresh-clone trial: the crisis reply had led with the crisis line for an
+    # overdose already taken and harming. The emergency reply opens, the crisis line follows.
+    result = engine.ask(message)
+    assert result.tier == "crisis"
+    replies = kb.danger.replies[lang]
+    text = result.reply.text
+    assert text.startswith(replies["emergency"].text)
+    assert replies["crisis"].text.split("\n\n")[0] in text
+    assert {s.id for s in result.reply.sources} >= set(replies["crisis"].sources)
+
+
+def test_a_wish_to_die_alone_keeps_the_crisis_reply(engine: Engine, kb: KnowledgeBase) -> None:
+    result = engine.ask("i just want it all to stop, i can't do this anymore")
+    assert result.tier == "crisis"
+    assert result.reply.text == kb.danger.replies["en"]["crisis"].text
