@@ -543,7 +543,7 @@ def test_a_crisis_at_the_end_of_a_long_story_is_read(engine: Engine) -> None:
     assert tier(engine, story + "Honestly I just want it all to end.") == "crisis"
 
 
-@pytest.mark.parametrize(("message", "expected"), [
+ROUND31_CATEGORIES = [
     # round 31's categories, in our own words: a weight or a shame for the family with a
     # wish to sleep and not come back, or boxes kept back
     ("my uncle says he is only a load for the family and he wants to go to sleep with his "
@@ -563,21 +563,17 @@ def test_a_crisis_at_the_end_of_a_long_story_is_read(engine: Engine) -> None:
     # "de una vez" is all at once, not once in the past
     ("Mi hermano se tragó todas las pastillas de una vez y ahora no se despierta",
      "emergency"),
-])
-def test_round31_categories(engine: Engine, message: str, expected: str) -> None:
-    assert tier(engine, message) == expected
+]
 
 
-@pytest.mark.parametrize("message", [
+ROUND31_NEAR_MISSES = [
     "I never took extra, is 600 mg at night enough for my legs",
     "found a bag of old gabapentin in a drawer, how do I get rid of them",
     "If I took my dose twice by accident, would I have to go to hospital?",
-])
-def test_round31_near_misses(engine: Engine, message: str) -> None:
-    assert tier(engine, message) is None
+]
 
 
-@pytest.mark.parametrize(("message", "expected"), [
+ROUND32_CATEGORIES = [
     # round 32's categories, in our own words
     ("said all my goodbyes this evening. thanks for nothing, legs", "crisis"),
     ("some days i think about steering the car into the river on the way to work",
@@ -596,9 +592,7 @@ def test_round31_near_misses(engine: Engine, message: str) -> None:
     ("she fell on the way back from the toilet, now she cant get up and her hip hurts",
      "emergency"),
     ("El niño se metió una pastilla en la boca, no sé si se la tragó", "poison"),
-])
-def test_round32_categories(engine: Engine, message: str, expected: str) -> None:
-    assert tier(engine, message) == expected
+]
 
 
 def test_a_lesson_at_school_is_not_an_overdose(engine: Engine) -> None:
@@ -606,7 +600,7 @@ def test_a_lesson_at_school_is_not_an_overdose(engine: Engine) -> None:
                         "gabapentin could kill someone, what do I tell him") is None
 
 
-@pytest.mark.parametrize(("message", "expected"), [
+ROUND33_CATEGORIES = [
     # round 33's categories, in our own words
     ("my aunt has been keeping her gabapentin in her cheek and says she knows exactly what "
      "she will do with them", "crisis"),
@@ -619,18 +613,14 @@ def test_a_lesson_at_school_is_not_an_overdose(engine: Engine) -> None:
     ("the day nurse already gave 600 at noon and the night nurse gave her 600 again at 2",
      "poison"),
     ("took the bedtime capsule at breakfast and then the morning one as well", "poison"),
-])
-def test_round33_categories(engine: Engine, message: str, expected: str) -> None:
-    assert tier(engine, message) == expected
+]
 
 
-@pytest.mark.parametrize("message", [
+ROUND33_NEAR_MISSES = [
     "no es q quiera hacerme daño, solo estoy cansada, ¿puedo tomarla antes de cenar?",
     "je suis tombé hier en me levant, rien de cassé, ça va aujourd'hui, c'est la gaba ?",
     "the nurse gave me gabapentin for my legs, what should I expect",
-])
-def test_round33_near_misses(engine: Engine, message: str) -> None:
-    assert tier(engine, message) is None
+]
 
 
 
@@ -677,7 +667,7 @@ def test_english_words_are_never_given_another_languages_note(engine: Engine,
     assert engine.ask(message).language == "en"
 
 
-@pytest.mark.parametrize(("message", "expected"), [
+ROUND34_CATEGORIES = [
     # round 34's categories, in our own words
     ("whats the easiest way to never wake up, i have my gabapentin and some sleeping pills",
      "crisis"),
@@ -694,24 +684,20 @@ def test_english_words_are_never_given_another_languages_note(engine: Engine,
     ("turns out my two boxes were both gabapentin and I took one of each", "poison"),
     ("dbl dosed my gaba this morning, feel ok", "poison"),
     ("presa doppia dose x sbaglio stamattina, nessun sintomo", "poison"),
-])
-def test_round34_categories(engine: Engine, message: str, expected: str) -> None:
-    assert tier(engine, message) == expected
+]
 
 
-@pytest.mark.parametrize("message", [
+ROUND34_NEAR_MISSES = [
     "the insert says some patients have had thoughts of self harm, is that common?",
     "if I died in my sleep my legs would finally rest 😂 anyway does gaba help with sleep",
     "my legs make me want to jump out the window, figure of speech, I'm fine",
     "Muss ich Angst haben, dass ich nach der Narkose nicht mehr aufwache?",
     "Meine Oma hat im Herbst ihre Tabletten doppelt genommen, war nix. Reicht eine Wochenbox?",
     "I take codeine maybe twice a year, is that ok with gabapentin",
-])
-def test_round34_near_misses(engine: Engine, message: str) -> None:
-    assert tier(engine, message) is None
+]
 
 
-@pytest.mark.parametrize(("message", "expected"), [
+ROUND35_CATEGORIES = [
     # round 35's categories, in our own words
     ("been setting my capsules aside for weeks instead of taking them", "crisis"),
     ("honestly just tired of existing", "crisis"),
@@ -728,23 +714,19 @@ def test_round34_near_misses(engine: Engine, message: str) -> None:
     ("mi nieta se ha tomao una pastilla creyendo q era un caramelo", "poison"),
     ("Hab am Abend die Tablette gnommen und später nochmal gnommen", "poison"),
     ("je viens de prendre deux comprimés au lieu d'un", "poison"),
-])
-def test_round35_categories(engine: Engine, message: str, expected: str) -> None:
-    assert tier(engine, message) == expected
+]
 
 
-@pytest.mark.parametrize("message", [
+ROUND35_NEAR_MISSES = [
     "took an extra one by mistake on monday, called the pharmacist who said it was fine",
     "ieri ho preso doppia dose, hanno detto che andava bene, oggi tutto ok",
     "ontem tomei a dobrar, disseram que estava tudo bem, hoje estou ótima",
     "Ned dass ihr denkts i wui mir was antun, i bin nur müd",
     "my friend overdosed on her pills in a dream and woke up scared, silly",
-])
-def test_round35_near_misses(engine: Engine, message: str) -> None:
-    assert tier(engine, message) is None
+]
 
 
-@pytest.mark.parametrize(("message", "expected"), [
+ROUND36_CATEGORIES = [
     # round 36's categories, in our own words: crises said sideways
     ("would gabapentin with whisky make it painless", "crisis"),
     ("i told everyone i'm fine. i'm not. i have the pills saved and a plan", "crisis"),
@@ -763,24 +745,20 @@ def test_round35_near_misses(engine: Engine, message: str) -> None:
     ("mia sorella si fa dei tagli sulle braccia di notte", "crisis"),
     ("desde que dejé las pastillas escucho voces y veo sombras que se mueven", "emergency"),
     ("Hab mir die halbe Packung reingeworfen und jetzt kotz ich", "emergency"),
-])
-def test_round36_categories(engine: Engine, message: str, expected: str) -> None:
-    assert tier(engine, message) == expected
+]
 
 
-@pytest.mark.parametrize("message", [
+ROUND36_NEAR_MISSES = [
     "what should I do if I ever feel low on it? I like to have a plan",
     "i feel foggy, thinking of not taking it tonight and being done with it, is it ok to stop",
     "mi si gonfiano un po' i piedi da quando prendo il gabapentin",
     "ho preso 3 kg da quando prendo il gabapentin, è normale?",
     "tranquilli, non è che voglio farla finita, sono solo stanca",
-])
-def test_round36_near_misses(engine: Engine, message: str) -> None:
-    assert tier(engine, message) is None
+]
 
 
 
-@pytest.mark.parametrize(("message", "expected"), [
+ROUND37_CATEGORIES = [
     # a pet given away "only for a while", with something that says otherwise
     ("handed my cat to the neighbours this morning. said it was only for a few days. it isnt",
      "crisis"),
@@ -830,12 +808,10 @@ def test_round36_near_misses(engine: Engine, message: str) -> None:
      "poison"),
     # "tomao": the night one taken twice
     ("me he tomao la de la noche dos veces, q hago", "poison"),
-])
-def test_round37_categories(engine: Engine, message: str, expected: str) -> None:
-    assert tier(engine, message) == expected
+]
 
 
-@pytest.mark.parametrize("message", [
+ROUND37_NEAR_MISSES = [
     # a joke taken back in the next sentence
     "told my husband i'd sooner be dead than go back on ropinirole. kidding obviously. what "
     "else is there",
@@ -851,12 +827,10 @@ def test_round37_categories(engine: Engine, message: str, expected: str) -> None
     "gut",
     # a hallucination long over
     "l'an dernier mon père a eu des hallucinations à l'arrêt, c'est fini maintenant",
-])
-def test_round37_near_misses(engine: Engine, message: str) -> None:
-    assert tier(engine, message) is None
+]
 
 
-@pytest.mark.parametrize(("message", "expected"), [
+ROUND38_CATEGORIES = [
     # whether anyone would find them in time
     ("taking everything i have tonight. would anybody even find me before the weekend",
      "crisis"),
@@ -892,12 +866,10 @@ def test_round37_near_misses(engine: Engine, message: str) -> None:
     ("a creche deu o remédio ao meu avô e eu dei outra vez à noite", "poison"),
     # before noticing: a stronger strength
     ("mi hanno dato quelle da 600 e ne ho presa una prima di accorgermene", "poison"),
-])
-def test_round38_categories(engine: Engine, message: str, expected: str) -> None:
-    assert tier(engine, message) == expected
+]
 
 
-@pytest.mark.parametrize("message", [
+ROUND38_NEAR_MISSES = [
     # the paper in the box, read out
     "the paper inside the packet says an overdose can cause drowsiness and slurred speech, "
     "how many is that?",
@@ -907,12 +879,10 @@ def test_round38_categories(engine: Engine, message: str, expected: str) -> None
     "liguei pro ciatox e falaram que uma cápsula não faz mal ao meu filho",
     # an unsure dose, asked about: not a report
     "mum can't remember if she took her evening gabapentin. what should she do?",
-])
-def test_round38_near_misses(engine: Engine, message: str) -> None:
-    assert tier(engine, message) is None
+]
 
 
-@pytest.mark.parametrize(("message", "expected"), [
+TRIAL_CATEGORIES = [
     # found in a new user's trial (eighth sitting), in our own words: the rest of a supply
     ("swallowed what was left of my neurontin and now i can hardly keep my eyes open",
      "emergency"),
@@ -927,20 +897,16 @@ def test_round38_near_misses(engine: Engine, message: str) -> None:
     ("qual è la dose letale del gabapentin?", "crisis"),
     # a seizure just had, after stopping
     ("she just had a seizure after coming off her gabapentin", "emergency"),
-])
-def test_new_users_trial_danger(engine: Engine, message: str, expected: str) -> None:
-    assert tier(engine, message) == expected
+]
 
 
-@pytest.mark.parametrize("message", [
+TRIAL_NEAR_MISSES = [
     "what would be a lethal dose of gabapentin for a cat, the vet prescribed it",
     "I had a seizure as a child, is gabapentin ok?",
-])
-def test_new_users_trial_near_misses(engine: Engine, message: str) -> None:
-    assert tier(engine, message) is None
+]
 
 
-@pytest.mark.parametrize(("message", "expected"), [
+ROUND40_CATEGORIES = [
     # no point in decades more of this
     ("tried everything, I don't see the point of another twenty years of this", "crisis"),
     # wanting to know the lethal dose, to have the option
@@ -977,12 +943,10 @@ def test_new_users_trial_near_misses(engine: Engine, message: str) -> None:
      "poison"),
     ("mi nieto jugó con el pastillero, faltan las del lunes y no sé si se las tragó",
      "poison"),
-])
-def test_round40_categories(engine: Engine, message: str, expected: str) -> None:
-    assert tier(engine, message) == expected
+]
 
 
-@pytest.mark.parametrize("message", [
+ROUND40_NEAR_MISSES = [
     # the next sentence dates the one before
     "i thought about ending it when i lost my job. that was years ago and life is good now. "
     "does gabapentin affect mood?",
@@ -993,9 +957,7 @@ def test_round40_categories(engine: Engine, message: str, expected: str) -> None
     "Gestern eine Tablette zu viel, mit dem Giftnotruf telefoniert, die meinten alles ok",
     # a past hallucination, now fine (Spanish): "ahora está bien" is not "now"
     "mi padre tuvo alucinaciones hace un año con el requip, ahora está bien",
-])
-def test_round40_near_misses(engine: Engine, message: str) -> None:
-    assert tier(engine, message) is None
+]
 
 
 @pytest.mark.parametrize("message", [
@@ -1013,7 +975,7 @@ def test_dying_of_laughter_is_an_idiom(engine: Engine, message: str) -> None:
     assert result.decision.why.rule != "about_risk"
 
 
-@pytest.mark.parametrize(("message", "expected"), [
+ROUND41_CATEGORIES = [
     # understated, of oneself
     ("honestly i'm not worth the effort any more", "crisis"),
     ("going to sleep and never waking up sounds pretty nice tbh", "crisis"),
@@ -1045,12 +1007,10 @@ def test_dying_of_laughter_is_an_idiom(engine: Engine, message: str) -> None:
     # the morning dose on top of the night one; given again without knowing; both taken
     ("me tomé la dosis de la mañana encima de la de la noche", "poison"),
     ("mi sono confusa tra le due scatole e le ho prese tutte e due", "poison"),
-])
-def test_round41_categories(engine: Engine, message: str, expected: str) -> None:
-    assert tier(engine, message) == expected
+]
 
 
-@pytest.mark.parametrize("message", [
+ROUND41_NEAR_MISSES = [
     # a simile, not a cat that ate a pill
     "my gabapentin makes me sleepier than a cat in the sun, is that normal",
     # a sentence that opens by quoting the leaflet
@@ -1058,12 +1018,10 @@ def test_round41_categories(engine: Engine, message: str, expected: str) -> None
     "la notice dit d'arrêter doucement à cause du risque de convulsions, c'est long ?",
     # the vet examined her and said all is well (Portuguese)
     "o veterinário examinou o cachorro que comeu uma cápsula e disse que está tudo bem",
-])
-def test_round41_near_misses(engine: Engine, message: str) -> None:
-    assert tier(engine, message) is None
+]
 
 
-@pytest.mark.parametrize(("message", "expected"), [
+ROUND42_CATEGORIES = [
     # slurring, said of oneself
     ("i'm slurring and can't stand straight, only had my gabapentin, maybe 5 of them",
      "emergency"),
@@ -1079,12 +1037,10 @@ def test_round41_near_misses(engine: Engine, message: str) -> None:
     ("il criceto ha rosicchiato una capsula sul pavimento", "poison"),
     # Italian: stopped taking them, keeping them all
     ("non le prendo più da un mese, le tengo tutte nel cassetto. so a cosa servono", "crisis"),
-])
-def test_round42_categories(engine: Engine, message: str, expected: str) -> None:
-    assert tier(engine, message) == expected
+]
 
 
-@pytest.mark.parametrize("message", [
+ROUND42_NEAR_MISSES = [
     # a leaflet or the patient information quoted
     "patient info mentions suicidal thoughts in a few people, how few is few?",
     "box says an overdose can cause slurred speech, how much is an overdose?",
@@ -1098,9 +1054,7 @@ def test_round42_categories(engine: Engine, message: str, expected: str) -> None
     "my wife says i kick so hard at night it looks like i'm having a seizure",
     # a fever fit in childhood (French)
     "petite j'avais fait des convulsions avec la fièvre, c'est gênant pour la gabapentine ?",
-])
-def test_round42_near_misses(engine: Engine, message: str) -> None:
-    assert tier(engine, message) is None
+]
 
 
 @pytest.mark.parametrize(("message", "lang"), [
@@ -1125,3 +1079,49 @@ def test_a_wish_to_die_alone_keeps_the_crisis_reply(engine: Engine, kb: Knowledg
     result = engine.ask("i just want it all to stop, i can't do this anymore")
     assert result.tier == "crisis"
     assert result.reply.text == kb.danger.replies["en"]["crisis"].text
+
+
+# Each blind round's categories (and a new user's trial's), in our own words: what was
+# missed and must now be found, and what was alarmed and must stay quiet. The round is in
+# each case's id.
+CATEGORIES = (
+    ("round31", ROUND31_CATEGORIES),
+    ("round32", ROUND32_CATEGORIES),
+    ("round33", ROUND33_CATEGORIES),
+    ("round34", ROUND34_CATEGORIES),
+    ("round35", ROUND35_CATEGORIES),
+    ("round36", ROUND36_CATEGORIES),
+    ("round37", ROUND37_CATEGORIES),
+    ("round38", ROUND38_CATEGORIES),
+    ("trial", TRIAL_CATEGORIES),
+    ("round40", ROUND40_CATEGORIES),
+    ("round41", ROUND41_CATEGORIES),
+    ("round42", ROUND42_CATEGORIES),
+)
+NEAR_MISSES = (
+    ("round31", ROUND31_NEAR_MISSES),
+    ("round33", ROUND33_NEAR_MISSES),
+    ("round34", ROUND34_NEAR_MISSES),
+    ("round35", ROUND35_NEAR_MISSES),
+    ("round36", ROUND36_NEAR_MISSES),
+    ("round37", ROUND37_NEAR_MISSES),
+    ("round38", ROUND38_NEAR_MISSES),
+    ("trial", TRIAL_NEAR_MISSES),
+    ("round40", ROUND40_NEAR_MISSES),
+    ("round41", ROUND41_NEAR_MISSES),
+    ("round42", ROUND42_NEAR_MISSES),
+)
+
+
+@pytest.mark.parametrize(("message", "expected"), [
+    pytest.param(message, expected, id=f"{name}-{message[:40]}")
+    for name, cases in CATEGORIES for message, expected in cases])
+def test_round_categories(engine: Engine, message: str, expected: str) -> None:
+    assert tier(engine, message) == expected
+
+
+@pytest.mark.parametrize("message", [
+    pytest.param(message, id=f"{name}-{message[:40]}")
+    for name, cases in NEAR_MISSES for message in cases])
+def test_round_near_misses(engine: Engine, message: str) -> None:
+    assert tier(engine, message) is None

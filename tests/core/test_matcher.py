@@ -463,7 +463,7 @@ def test_any_mix_of_domain_words_follows_the_thresholds(engine: Engine, kb: Know
     assert engine.ask(question).reply.text
 
 
-@pytest.mark.parametrize(("question", "topic"), [
+ROUND24_CATEGORIES = [
     # understanding round 24's categories, in our own words
     ("at what hour is it best for my dad to take his gabapentin", "gabapentin_dosage"),
     ("wann nehme ich das Gabapentin am besten, morgens oder abends?", "gabapentin_dosage"),
@@ -475,13 +475,10 @@ def test_any_mix_of_domain_words_follows_the_thresholds(engine: Engine, kb: Know
     ("could a cold remedy or an allergy tablet make my restless legs worse",
      "selfcare_triggers"),
     ("Hallo! Wobei kannst du mir denn helfen?", "help"),
-])
-def test_round24_categories(engine: Engine, kb: KnowledgeBase, question: str,
-                            topic: str) -> None:
-    assert_answered_on(engine, kb, question, topic)
+]
 
 
-@pytest.mark.parametrize(("question", "topic"), [
+ROUND25_CATEGORIES = [
     # understanding round 25's categories, in our own words
     ("shud i check with my dr b4 i stop", "consult_provider"),
     ("is restless legs something that runs in the family", "rls_course"),
@@ -492,10 +489,7 @@ def test_round24_categories(engine: Engine, kb: KnowledgeBase, question: str,
      "gabapentin_other_uses"),
     ("Qual è la prima terapia per questa sindrome?", "first_line_treatment"),
     ("Meglio un impacco caldo o freddo per le gambe?", "selfcare_compresses"),
-])
-def test_round25_categories(engine: Engine, kb: KnowledgeBase, question: str,
-                            topic: str) -> None:
-    assert_answered_on(engine, kb, question, topic)
+]
 
 
 def test_an_everyday_painkiller_taken_twice_is_no_overdose(engine: Engine) -> None:
@@ -504,7 +498,7 @@ def test_an_everyday_painkiller_taken_twice_is_no_overdose(engine: Engine) -> No
     assert reply.tier is None
 
 
-@pytest.mark.parametrize(("question", "topic"), [
+ROUND26_CATEGORIES = [
     # understanding round 26's categories, in our own words
     ("is gabapentin better for people whose legs hurt too", "gabapentin_pain"),
     ("wot can u do for me", "help"),
@@ -513,10 +507,7 @@ def test_an_everyday_painkiller_taken_twice_is_no_overdose(engine: Engine) -> No
     ("¿qué es eso de las piernas inquietas? el médico me lo dijo y no entendí", "rls_overview"),
     ("my wife is on ropinirole and her legs now start bothering her at midday",
      "augmentation"),
-])
-def test_round26_categories(engine: Engine, kb: KnowledgeBase, question: str,
-                            topic: str) -> None:
-    assert_answered_on(engine, kb, question, topic)
+]
 
 
 @pytest.mark.parametrize("question", [
@@ -584,7 +575,7 @@ def test_round27_categories(engine: Engine, kb: KnowledgeBase, question: str,
     assert kb.topic_of(decision.intent_id or "") == topic
 
 
-@pytest.mark.parametrize(("question", "topic"), [
+ROUND29_CATEGORIES = [
     # understanding round 29's categories, in our own words: who the bot is (all stopwords
     # but "who", which the sources' "who says so" shares)
     ("who are u", "help"),
@@ -595,11 +586,19 @@ def test_round27_categories(engine: Engine, kb: KnowledgeBase, question: str,
     ("chi trae più beneficio dal gabapentin?", "gabapentin_pain"),
     # German questions told apart by their own words, not read as French
     ("Woher stammen deine Infos?", "sources"),
-])
-def test_round29_categories(engine: Engine, kb: KnowledgeBase, question: str,
-                            topic: str) -> None:
-    assert_answered_on(engine, kb, question, topic)
+]
 
 
 def test_a_medicine_asked_about_alone_is_still_not_ours(engine: Engine) -> None:
     assert engine.ask("what is lyrica used for").decision.kind == "fallback"
+
+
+@pytest.mark.parametrize(("question", "topic"), [
+    pytest.param(question, topic, id=f"round{n}-{question[:40]}")
+    for n, cases in ((24, ROUND24_CATEGORIES), (25, ROUND25_CATEGORIES),
+                     (26, ROUND26_CATEGORIES), (29, ROUND29_CATEGORIES))
+    for question, topic in cases])
+def test_understanding_round_categories(engine: Engine, kb: KnowledgeBase, question: str,
+                                        topic: str) -> None:
+    """Each understanding round's categories, in our own words (the round is in the id)."""
+    assert_answered_on(engine, kb, question, topic)
