@@ -237,12 +237,16 @@ def test_the_rarest_mandatory_part_is_the_anchor() -> None:
     assert anchors(pattern, common) == {"under the mattress", "in a sock"}
 
 
-def test_a_broken_common_file_is_a_located_problem(kb_copy: Path) -> None:
-    (kb_copy / "danger" / "common.json").write_text('{"counts": {"a": -1}}',
-                                                    encoding="utf-8")
+@pytest.mark.parametrize(("name", "content"), [
+    ("common.json", '{"counts": {"a": -1}}'),
+    ("model.json", '{"features": ["w:a"], "weights": [1]}'),
+])
+def test_a_broken_danger_data_file_is_a_located_problem(kb_copy: Path, name: str,
+                                                        content: str) -> None:
+    (kb_copy / "danger" / name).write_text(content, encoding="utf-8")
     with pytest.raises(KnowledgeBaseError) as info:
         load_knowledge_base(kb_copy)
-    assert any(p.file == "danger/common.json" for p in info.value.problems)
+    assert any(p.file == f"danger/{name}" for p in info.value.problems)
 
 
 def test_every_pattern_is_found_through_its_anchors(kb: KnowledgeBase, engine: Engine
@@ -333,16 +337,6 @@ def test_the_learned_model_speaks_only_through_the_rule_table(engine: Engine) ->
     """Where it does speak, ``why.rule`` says so, and a question about a risk is never its."""
     asked = engine.ask("can gabapentin make people feel like giving up on everything?")
     assert asked.tier is None or not (asked.decision.why.rule or "").endswith(":learned")
-
-
-def test_a_broken_model_file_is_a_located_problem(kb_copy: Path) -> None:
-    from bot.core.kb import KnowledgeBaseError, load_knowledge_base
-
-    (kb_copy / "danger" / "model.json").write_text('{"features": ["w:a"], "weights": [1]}',
-                                                   encoding="utf-8")
-    with pytest.raises(KnowledgeBaseError) as info:
-        load_knowledge_base(kb_copy)
-    assert any(p.file == "danger/model.json" for p in info.value.problems)
 
 
 def test_a_medicine_taken_with_it_is_an_interaction_question(engine: Engine,
