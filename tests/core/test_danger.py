@@ -877,6 +877,8 @@ ROUND38_NEAR_MISSES = [
 
 
 TRIAL_CATEGORIES = [
+    # the last fresh-clone trial: a child who grabbed the bottle and is now sleepy
+    ("our 2 year old grabbed the pill bottle and now she's very sleepy", "emergency"),
     # found in a new user's trial (eighth sitting), in our own words: the rest of a supply
     ("swallowed what was left of my neurontin and now i can hardly keep my eyes open",
      "emergency"),
@@ -895,6 +897,7 @@ TRIAL_CATEGORIES = [
 
 
 TRIAL_NEAR_MISSES = [
+    "my son grabbed my bag with the gabapentin in it, but the bottle was still sealed",
     "what would be a lethal dose of gabapentin for a cat, the vet prescribed it",
     "I had a seizure as a child, is gabapentin ok?",
 ]

@@ -602,3 +602,9 @@ def test_understanding_round_categories(engine: Engine, kb: KnowledgeBase, quest
                                         topic: str) -> None:
     """Each understanding round's categories, in our own words (the round is in the id)."""
     assert_answered_on(engine, kb, question, topic)
+
+
+def test_no_more_pills_is_not_a_dose_question(engine: Engine) -> None:
+    # the last fresh-clone trial: "without taking more pills" had got the dose answer
+    decision = engine.ask("what can i do myself tonight without taking more pills").decision
+    assert decision.why.rule != "dose_amount"
