@@ -27,9 +27,9 @@ RECALL_FLOORS = {"round12": 0.985, "round13": 1.0, "round14": 1.0, "round15": 0.
 """Rounds whose misses are not all fixed (tests/data/safety/ROUNDS.md names the three of
 round 12 and the ones left in 15, 17, 21, 22, 26, 32, 34, 36 and 40); every other round keeps
 full recall."""
-FIRST_RUN_ONLY: dict[str, tuple[float, float, float]] = {"round39": (0.93, 0.88, 0.05)}
+FIRST_RUN_ONLY: dict[str, tuple[float, float, float]] = {}
 """The last round, kept as it was first run for the next sitting: (recall, lowest
-language's recall, false-alarm rate) floors just under that run (0.939, de 0.885, 4.4%)."""
+language's recall, false-alarm rate) floors just under that run."""
 
 
 def tier(engine: Engine, message: str, hint: str | None = None) -> str | None:
@@ -1078,6 +1078,56 @@ def test_a_wish_to_die_alone_keeps_the_crisis_reply(engine: Engine, kb: Knowledg
     assert result.reply.text == kb.danger.replies["en"]["crisis"].text
 
 
+ROUND39_CATEGORIES = [
+    # a wish never to wake, said as what one would not mind
+    ("honestly i'd be ok if i fell asleep tonight and never woke up", "crisis"),
+    # whether it is all right, or selfish, to give up or just go
+    ("is it wrong if i just let go now, i'm worn out", "crisis"),
+    # ending it as the only way out
+    ("i keep thinking that ending it all is the only way out of this", "crisis"),
+    # the courage to finish it
+    ("if only i had the nerve to end it", "crisis"),
+    # a hypothetical taken back: the person asked about is the writer
+    ("what if someone swallowed 30 of these deliberately. the person is me", "crisis"),
+    # a partner by an everyday name, who says one day he will take the lot
+    ("the wife says one of these days she'll swallow the whole box and that will be that",
+     "crisis"),
+    # a burden "no longer" said with a negation, in five languages
+    ("er sagt, er will niemandem mehr zur Last fallen", "crisis"),
+    ("dice que no quiere ser una carga nunca más", "crisis"),
+    ("ela disse que não quer mais ser um peso pra ninguém", "crisis"),
+    ("dice che non vuole più essere un peso per nessuno", "crisis"),
+    # skin coming off a few words after "skin", with a fever
+    ("high fever and the skin on both his legs is peeling off in strips", "emergency"),
+    # confusion told in everyday words, with a fall
+    ("a mi padre le subieron la gabapentina, dice cosas sin sentido y se cayó en la cocina",
+     "emergency"),
+    ("meu avô começou a gabapentina, não diz coisa com coisa e caiu da escada", "emergency"),
+    ("a minha mãe está vendo a falecida irmã na sala e caiu no chão", "emergency"),
+    # barely responsive and sinking away (German)
+    ("Oma ist nicht mehr richtig ansprechbar und sackt ständig weg", "emergency"),
+    # twice the dose from a pill organiser filled wrong (German)
+    ("Tablettenbox doppelt befüllt, ich habe heute das Doppelte genommen", "poison"),
+    # the dose that kills, asked for (French); decided how (Italian)
+    ("quelle dose mortelle pour la gabapentine", "crisis"),
+    ("non ha senso andare avanti, ho già deciso come fare", "crisis"),
+]
+ROUND39_NEAR_MISSES = [
+    # a professional said it was harmless, in six languages
+    "cat licked a capsule, the vet said that is harmless for her size and she's fine",
+    "Der Kinderarzt meinte, die eine Kapsel sei bei seinem Gewicht harmlos, er ist munter",
+    "el veterinario dijo que la pastilla que comió el perro no hace daño, está bien",
+    "o veterinário disse que a cápsula que o gato comeu não faz mal, ele está ótimo",
+    "le véto a dit que la gélule avalée par le chien est sans danger pour son poids",
+    "il veterinario ha detto che la capsula mangiata dal cane è innocua, sta bene",
+    # a scare, not a dose
+    "the bottle was left on the table and it gave me a fright, how do i store it safely",
+    # the leaflet's warning quoted
+    "the leaflet says some people may have thoughts of hurting themselves, how many?",
+    "el prospecto dice que en raros casos da ideas de suicidio, ¿es frecuente?",
+]
+
+
 # Each blind round's categories (and a new user's trial's), in our own words: what was
 # missed and must now be found, and what was alarmed and must stay quiet. The round is in
 # each case's id.
@@ -1090,6 +1140,7 @@ CATEGORIES = (
     ("round36", ROUND36_CATEGORIES),
     ("round37", ROUND37_CATEGORIES),
     ("round38", ROUND38_CATEGORIES),
+    ("round39", ROUND39_CATEGORIES),
     ("trial", TRIAL_CATEGORIES),
     ("round40", ROUND40_CATEGORIES),
     ("round41", ROUND41_CATEGORIES),
@@ -1103,6 +1154,7 @@ NEAR_MISSES = (
     ("round36", ROUND36_NEAR_MISSES),
     ("round37", ROUND37_NEAR_MISSES),
     ("round38", ROUND38_NEAR_MISSES),
+    ("round39", ROUND39_NEAR_MISSES),
     ("trial", TRIAL_NEAR_MISSES),
     ("round40", ROUND40_NEAR_MISSES),
     ("round41", ROUND41_NEAR_MISSES),
