@@ -1128,6 +1128,53 @@ ROUND39_NEAR_MISSES = [
 ]
 
 
+ROUND43_CATEGORIES = [
+    # despair and the means at hand on a bedside table
+    ("can't face one more night of this. two full boxes on my bedside table", "crisis"),
+    # a goodbye drafted on the phone, not sent
+    ("drafted a farewell message on my phone tonight, not sent yet", "crisis"),
+    # "this is not a life", with a goodbye sign
+    ("sorted my life insurance papers for the kids. this is not living", "crisis"),
+    # self-harm found on a teenager
+    ("just saw fresh cuts on my daughter's wrists, she says it helps with her legs",
+     "crisis"),
+    # more than meant: "3 not 1", a relative's dose too, the same dose again later
+    ("my thumb slipped and i took 3 tabs not 1, feel fine", "poison"),
+    ("took my evening dose and my husband's 300 too by accident", "poison"),
+    ("had my pill at 8 and then took it again at 10 without thinking, feel ok", "poison"),
+    # wanting to join a husband who has died; packs empty that were new (German)
+    ("my nan keeps saying she wants to be with grandad again and her new box is empty",
+     "crisis"),
+    ("Opa will zu Oma, sagt er, und seine Packungen sind leer, obwohl sie neu waren",
+     "crisis"),
+    # German: capsules put aside, and now it is enough
+    ("ich lege seit Wochen Tabletten beiseite. Jetzt reicht es", "crisis"),
+    # hoping not to wake, in five languages
+    ("spero di non svegliarmi domani", "crisis"),
+    ("ojalá no despertar mañana", "crisis"),
+    ("tomara que eu não acorde amanhã, espero não acordar", "crisis"),
+    ("j'espère ne pas me réveiller demain matin", "crisis"),
+    ("ich hoffe, ich wache morgen nicht mehr auf", "crisis"),
+]
+ROUND43_NEAR_MISSES = [
+    # checked and over: the poison line named "line"; "was completely fine"
+    "double dosed by mistake, rang the poison line and they said i'm fine, when is the next",
+    "my daughter ate a capsule on monday, the poison centre said to watch her and she was "
+    "completely fine. how do i store them",
+    # French: "il n'a rien eu"; Italian: checked at the hospital last week
+    "ma fille a avalé un cachet samedi, l'antipoison a dit de surveiller, elle n'a rien eu",
+    "sono svenuto settimana scorsa, al pronto soccorso mi hanno controllato tutto",
+    # a year in the past, said after the verb (German)
+    "hatte 2017 einen Krampfanfall, seitdem nichts. Darf ich Gabapentin nehmen?",
+    # a question about the amount (French)
+    "à partir de combien de gélules c'est dangereux ?",
+    # a time, not a number of pills
+    "i took it at 11pm instead of 9 tonight, is that ok",
+    # "some time earlier" is not the past (German)
+    "ich hole die Rezepte immer etwas früher, damit ich nicht ohne dastehe",
+]
+
+
 # Each blind round's categories (and a new user's trial's), in our own words: what was
 # missed and must now be found, and what was alarmed and must stay quiet. The round is in
 # each case's id.
@@ -1145,6 +1192,7 @@ CATEGORIES = (
     ("round40", ROUND40_CATEGORIES),
     ("round41", ROUND41_CATEGORIES),
     ("round42", ROUND42_CATEGORIES),
+    ("round43", ROUND43_CATEGORIES),
 )
 NEAR_MISSES = (
     ("round31", ROUND31_NEAR_MISSES),
@@ -1159,6 +1207,7 @@ NEAR_MISSES = (
     ("round40", ROUND40_NEAR_MISSES),
     ("round41", ROUND41_NEAR_MISSES),
     ("round42", ROUND42_NEAR_MISSES),
+    ("round43", ROUND43_NEAR_MISSES),
 )
 
 
