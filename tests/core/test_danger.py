@@ -23,9 +23,9 @@ ROUNDS = sorted(SAFETY_DIR.glob("round*.yaml"))
 RECALL_FLOORS = {"round12": 0.985, "round13": 1.0, "round14": 1.0, "round15": 0.99,
                  "round17": 0.99, "round21": 0.99, "round22": 0.99, "round26": 0.99,
                  "round32": 0.99, "round34": 0.99,
-                 "round36": 0.99, "round40": 0.99}
+                 "round36": 0.99, "round40": 0.99, "round44": 0.99}
 """Rounds whose misses are not all fixed (tests/data/safety/ROUNDS.md names the three of
-round 12 and the ones left in 15, 17, 21, 22, 26, 32, 34, 36 and 40); every other round keeps
+round 12 and the ones left in 15, 17, 21, 22, 26, 32, 34, 36, 40 and 44); every other round keeps
 full recall."""
 FIRST_RUN_ONLY: dict[str, tuple[float, float, float]] = {}
 """The last round, kept as it was first run for the next sitting: (recall, lowest
@@ -1175,6 +1175,55 @@ ROUND43_NEAR_MISSES = [
 ]
 
 
+ROUND44_CATEGORIES = [
+    # not seeing oneself reach next year; "lol. not lol"
+    ("honestly can't see myself making it past christmas", "crisis"),
+    ("kinda hope i don't wake up tomorrow lol. not lol", "crisis"),
+    # not safe right now, counting the pills on the bed
+    ("i'm not safe tonight, i keep counting the pills on my bed", "crisis"),
+    # thanks for everything, and if I am not here tomorrow that is why
+    ("if i'm not online tomorrow that's why. thanks for everything all", "crisis"),
+    # a plan, the pills and a day picked; wishing she had not woken
+    ("my brother says he's got his tablets and a date chosen", "crisis"),
+    ("my mum says she wishes she hadn't woken up this morning", "crisis"),
+    # "took like 20", "took 2 many", eyes that will not stay open
+    ("took like 20 an hour ago, now everything feels so heavy", "emergency"),
+    ("took way too many, can't keep eyes open", "emergency"),
+    # tomorrow's doses, or a morning dose taken again because one thought it skipped
+    ("took tomorrow's morning pills too by accident, feel fine", "poison"),
+    ("had my evening dose twice as i thought i'd skipped it, no symptoms", "poison"),
+    # Spanish: not wanting to go on (with a typo); better off without me; took many
+    ("ya no kiero seguir viviendo asi", "crisis"),
+    ("todos estarían mejor sin mí, de verdad", "crisis"),
+    ("me tomé demasiadas y no puedo abrir los ojos", "emergency"),
+    # German: cutting is the only thing that helps; a goodbye and offline; chest and arm
+    ("Ritzen ist das Einzige, was mir gerade hilft", "crisis"),
+    ("meine Freundin hat 'macht's gut' geschrieben und ist seitdem offline, sie nimmt Gaba",
+     "crisis"),
+    ("hab ne Handvoll Tabletten eingeworfen und atme ganz flach", "emergency"),
+    ("Druck auf der Brust und der linke Arm ist taub, seit der neuen Dosis", "emergency"),
+    # French: everything planned and a date; Portuguese: thanks for everything, a plan
+    ("elle m'a dit qu'elle avait tout organisé et qu'elle a choisi une date", "crisis"),
+    ("obrigada por tudo, tchau pessoal", "crisis"),
+    ("minha irmã tem um plano e juntou os comprimidos", "crisis"),
+    # Portuguese: bugs on the wall after stopping; a capsule missing with a cat about
+    ("parei a gabapentina de repente e vejo insetos na parede", "emergency"),
+    ("o gato mexeu na caixa e sumiu um comprimido", "poison"),
+    # Italian: just wanting not to wake
+    ("vorrei soltanto non svegliarmi più", "crisis"),
+]
+ROUND44_NEAR_MISSES = [
+    # German "nich" is a negation
+    "bin nich lebensmüde, nur total erschöpft",
+    # checked: told to skip the next one; "heute alles gut"
+    "gestern doppelt genommen, Apotheke angerufen, soll die nächste auslassen. heute alles gut",
+    # French: the poison centre said no problem
+    "mon chat a léché une gélule, le véto a dit aucun souci, il pète la forme",
+    # Spanish: taking many pills every day is not an overdose
+    "tomo un montón de pastillas cada día, ¿la gabapentina se lleva bien con ellas?",
+]
+
+
 # Each blind round's categories (and a new user's trial's), in our own words: what was
 # missed and must now be found, and what was alarmed and must stay quiet. The round is in
 # each case's id.
@@ -1193,6 +1242,7 @@ CATEGORIES = (
     ("round41", ROUND41_CATEGORIES),
     ("round42", ROUND42_CATEGORIES),
     ("round43", ROUND43_CATEGORIES),
+    ("round44", ROUND44_CATEGORIES),
 )
 NEAR_MISSES = (
     ("round31", ROUND31_NEAR_MISSES),
@@ -1208,6 +1258,7 @@ NEAR_MISSES = (
     ("round41", ROUND41_NEAR_MISSES),
     ("round42", ROUND42_NEAR_MISSES),
     ("round43", ROUND43_NEAR_MISSES),
+    ("round44", ROUND44_NEAR_MISSES),
 )
 
 
