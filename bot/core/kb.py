@@ -176,7 +176,7 @@ class MatchingSettings:
     keeps them equal), so code and data never disagree."""
 
     answer_threshold: float = 30.0
-    suggest_threshold: float = 20.0
+    suggest_threshold: float = 21.0
     margin: float = 0.0
     max_suggestions: int = 3
     conversation_threshold: float = 30.0
@@ -185,7 +185,7 @@ class MatchingSettings:
     # A long message shares a smaller part of its words with any one short example, so its
     # best score runs lower for the same fit (tests/data/ROUNDS.md, "long messages").
     long_words: int = 35
-    long_answer_threshold: float = 24.0
+    long_answer_threshold: float = 25.0
 
 
 @dataclass(frozen=True)

@@ -575,6 +575,31 @@ def test_round27_categories(engine: Engine, kb: KnowledgeBase, question: str,
     assert kb.topic_of(decision.intent_id or "") == topic
 
 
+ROUND31_CATEGORIES = [
+    # understanding round 31's categories, in our own words: a generic word met once
+    # ("actual", "two") no longer outweighs the medicine named in the backstory
+    ("my neurologist mentioned horizant but i take plain gabapentin. what's the actual "
+     "difference between the two?", "gabapentin_enacarbil"),
+    # long-term use said as years ahead, "yrs" as years
+    ("been on gabapentin since 2019 and i'm only 40. is it ok to keep taking it for decades?",
+     "gabapentin_long_term"),
+    ("ok to take gabapentin for yrs?", "gabapentin_long_term"),
+    # travel with the medicine through customs
+    ("off to spain for three weeks, can i bring my gabapentin through customs?",
+     "gabapentin_other_uses"),
+    # rubbing the legs is a massage; where the answers come from
+    ("my husband rubs my calves when they start, does that actually help?",
+     "selfcare_massage"),
+    ("who writes this stuff, where does your information come from?", "sources"),
+    # a simile is not a drink: "felt like I'd had a few glasses of wine" with side effects
+    ("the first week i felt like i'd had a couple of glasses of wine, all wobbly. is that "
+     "a normal side effect?", "gabapentin_side_effects"),
+    # Spanish "vino de" is "came from", not wine
+    ("mi padre vino de Colombia y allá no le daban gabapentina. ¿es lo primero que se "
+     "recomienda?", "first_line_treatment"),
+]
+
+
 ROUND29_CATEGORIES = [
     # understanding round 29's categories, in our own words: who the bot is (all stopwords
     # but "who", which the sources' "who says so" shares)
@@ -596,7 +621,8 @@ def test_a_medicine_asked_about_alone_is_still_not_ours(engine: Engine) -> None:
 @pytest.mark.parametrize(("question", "topic"), [
     pytest.param(question, topic, id=f"round{n}-{question[:40]}")
     for n, cases in ((24, ROUND24_CATEGORIES), (25, ROUND25_CATEGORIES),
-                     (26, ROUND26_CATEGORIES), (29, ROUND29_CATEGORIES))
+                     (26, ROUND26_CATEGORIES), (29, ROUND29_CATEGORIES),
+                     (31, ROUND31_CATEGORIES))
     for question, topic in cases])
 def test_understanding_round_categories(engine: Engine, kb: KnowledgeBase, question: str,
                                         topic: str) -> None:
