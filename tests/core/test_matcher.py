@@ -575,6 +575,19 @@ def test_round27_categories(engine: Engine, kb: KnowledgeBase, question: str,
     assert kb.topic_of(decision.intent_id or "") == topic
 
 
+ROUND30_CATEGORIES = [
+    # understanding round 30's categories, in our own words: "wher" is "where", not "her"
+    ("wher do you get ur facts from", "sources"),
+    # a risk asked about is not another use, even when it names pain pills or low mood
+    ("is gabapentin risky with strong painkillers like oxycodone?",
+     "gabapentin_side_effects"),
+    ("do i need to watch for low mood on gabapentin?", "gabapentin_side_effects"),
+    # another RLS medicine proposed instead
+    ("my gp suggested switching me to ropinirole instead, what can you tell me about it?",
+     "other_medications"),
+]
+
+
 ROUND31_CATEGORIES = [
     # understanding round 31's categories, in our own words: a generic word met once
     # ("actual", "two") no longer outweighs the medicine named in the backstory
@@ -622,7 +635,7 @@ def test_a_medicine_asked_about_alone_is_still_not_ours(engine: Engine) -> None:
     pytest.param(question, topic, id=f"round{n}-{question[:40]}")
     for n, cases in ((24, ROUND24_CATEGORIES), (25, ROUND25_CATEGORIES),
                      (26, ROUND26_CATEGORIES), (29, ROUND29_CATEGORIES),
-                     (31, ROUND31_CATEGORIES))
+                     (30, ROUND30_CATEGORIES), (31, ROUND31_CATEGORIES))
     for question, topic in cases])
 def test_understanding_round_categories(engine: Engine, kb: KnowledgeBase, question: str,
                                         topic: str) -> None:

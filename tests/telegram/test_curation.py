@@ -112,7 +112,7 @@ async def test_small_talk_has_no_vote_buttons(person: Driver) -> None:
 async def test_fallbacks_and_did_you_mean_are_counted(
         person: Driver, curated: BotApplication) -> None:
     engine = curated.bot_data.engine
-    vague = "should the neurontin go down with supper or right before i turn in"
+    vague = "is horizant risky the next morning"
     offered = engine.ask(vague).decision
     assert offered.kind == "suggest"  # the case this test is about
     await person.send("what is the capital of france")

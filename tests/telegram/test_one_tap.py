@@ -116,7 +116,7 @@ async def test_untapped_and_expired_questions_never_reach_the_file(
 
 async def test_a_dismissed_did_you_mean_offers_the_send_button(
         person: Driver, bot: BotApplication) -> None:
-    vague = "should the neurontin go down with supper or right before i turn in"
+    vague = "is horizant risky the next morning"
     assert bot.bot_data.engine.ask(vague).decision.kind == "suggest"
     await person.send(vague)
     assert "None of these" in person.labels
