@@ -32,12 +32,14 @@ def source_refs(kb: KnowledgeBase, ids: Iterable[str]) -> tuple[SourceRef, ...]:
 
 
 def sources_title(kb: KnowledgeBase, refs: Sequence[SourceRef], lang: str = "") -> str:
-    """"Source:" / "Sources:"; in ``lang`` when ``messages/<lang>.yml`` exists (a danger
-    reply in the person's language), otherwise in the default language."""
+    """"Source:" / "Sources:"; in ``lang`` when ``messages/<lang>.yml`` exists, or for a
+    danger reply (fixed text in the person's language) when its danger file names the
+    heading; otherwise in the default language."""
     if not refs:
         return ""
     key = "sources_one" if len(refs) == 1 else "sources_many"
-    return kb.languages.get(lang, {}).get(key) or kb.text(key)
+    danger = kb.danger.sources_titles.get(lang, {}).get("one" if len(refs) == 1 else "many")
+    return kb.languages.get(lang, {}).get(key) or danger or kb.text(key)
 
 
 def rows(buttons: Sequence[Button], per_row: int = 1) -> tuple[tuple[Button, ...], ...]:

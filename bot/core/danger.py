@@ -144,6 +144,8 @@ class Lexicon:
     # literal -> how many training sentences contain it (danger/common.json): anchors are
     # chosen among a pattern's mandatory parts as the rarest, not merely the longest.
     common: Mapping[str, int] = field(default_factory=dict)
+    # language -> "one"/"many" -> the heading over a danger reply's sources ("Fuentes:")
+    sources_titles: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

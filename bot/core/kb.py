@@ -555,6 +555,7 @@ class _DangerParts:
     idioms: list[str] = field(default_factory=list)
     keywords: list[str] = field(default_factory=list)
     replies: dict[str, dict[str, DangerText]] = field(default_factory=dict)
+    sources_titles: dict[str, dict[str, str]] = field(default_factory=dict)
     false_negation: dict[str, frozenset[str]] = field(default_factory=dict)
     false_friends: dict[str, frozenset[str]] = field(default_factory=dict)
     conditional: dict[str, frozenset[str]] = field(default_factory=dict)
@@ -611,7 +612,7 @@ def _read_danger_language(lang: str, data: dict[str, Any], parts: _DangerParts,
     """One language's file adds to every language's patterns, and brings its own replies."""
     file = f"danger/{lang}.yml"
     for key in sorted(set(data) - {"version", "language", "concepts", "markers", "idioms",
-                                   "keywords", "replies"}):
+                                   "keywords", "replies", "sources_title"}):
         out.add(file, "unknown top-level key", field_=key)
     _danger_concepts(data.get("concepts") or {}, file, parts.concepts, out)
     _danger_markers(lang, data.get("markers") or {}, file, parts, out)
@@ -621,6 +622,15 @@ def _read_danger_language(lang: str, data: dict[str, Any], parts: _DangerParts,
     parts.keywords.extend(to_plain(k) for k in _string_list(data.get("keywords"), file, None,
                                                             "keywords", out))
     parts.replies[lang] = _danger_replies(data.get("replies"), file, out)
+    titles = data.get("sources_title")
+    if titles is not None:
+        # "Fuente:" / "Fuentes:" under the reply: a heading in the reply's own language
+        if not (isinstance(titles, dict) and set(titles) == {"one", "many"}
+                and all(isinstance(v, str) and v.strip() for v in titles.values())):
+            out.add(file, "must give 'one' and 'many' (\"Source:\", \"Sources:\")",
+                    field_="sources_title")
+        else:
+            parts.sources_titles[lang] = {k: str(v).strip() for k, v in titles.items()}
 
 
 def _danger_concepts(found: Any, file: str, concepts: dict[str, list[str]],
@@ -725,6 +735,8 @@ def _lexicon(parts: _DangerParts, common: Mapping[str, int]) -> Lexicon:
         keywords=tuple(sorted(set(keywords))),
         known_words=literal_words(every_pattern) | frozenset(keywords),
         replies=MappingProxyType({k: MappingProxyType(v) for k, v in parts.replies.items()}),
+        sources_titles=MappingProxyType(
+            {k: MappingProxyType(v) for k, v in parts.sources_titles.items()}),
         common=common,
     )
 

@@ -397,3 +397,17 @@ def test_only_matching_modules_import_rapidfuzz(path: Path) -> None:
     correction."""
     uses = any(m == "rapidfuzz" or m.startswith("rapidfuzz.") for m in imported_modules(path))
     assert uses == (path.name in {"matcher.py", "danger.py", "spelling.py"})
+
+
+@pytest.mark.parametrize("lang", ["es", "de", "fr", "pt", "it"])
+def test_a_danger_reply_heads_its_sources_in_its_own_language(kb: KnowledgeBase,
+                                                             lang: str) -> None:
+    # Found on the last sitting's trial: a Spanish crisis reply ended with "Sources:".
+    reply = compose.urgent(kb, "crisis", lang)
+    assert len(reply.sources) > 1
+    assert reply.sources_title == kb.danger.sources_titles[lang]["many"]
+    assert reply.sources_title != kb.text("sources_many")
+
+
+def test_an_english_danger_reply_keeps_the_english_heading(kb: KnowledgeBase) -> None:
+    assert compose.urgent(kb, "crisis", "en").sources_title == kb.text("sources_many")

@@ -249,6 +249,17 @@ def test_a_broken_danger_data_file_is_a_located_problem(kb_copy: Path, name: str
     assert any(p.file == f"danger/{name}" for p in info.value.problems)
 
 
+def test_a_danger_reply_heading_without_both_forms_is_a_located_problem(kb_copy: Path
+                                                                       ) -> None:
+    path = kb_copy / "danger" / "en.yml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(f'{text}\nsources_title:\n  one: "Source:"\n', encoding="utf-8")
+    with pytest.raises(KnowledgeBaseError) as info:
+        load_knowledge_base(kb_copy)
+    assert any(p.file == "danger/en.yml" and p.field == "sources_title"
+               for p in info.value.problems)
+
+
 def test_every_pattern_is_found_through_its_anchors(kb: KnowledgeBase, engine: Engine
                                                     ) -> None:
     """The anchor index must never hide a match: for each pattern, some anchor the
