@@ -91,6 +91,15 @@ class Engine:
         normalized = reading.whole
         safety = check(normalized, findings, self.kb.safety, self.kb.roles, text=question,
                        model=self.kb.danger_model)
+        if truncated and safety.verdict != "urgent":
+            # Only the first MAX_INPUT_CHARS are read; a long story may end with the danger
+            # ("... and tonight I took the whole bottle"), so its end is checked as well.
+            tail = question[-MAX_INPUT_CHARS:]
+            at_end = check(self.reader.read(tail, lang).whole, self.detector.find(tail, lang),
+                           self.kb.safety, self.kb.roles, text=tail,
+                           model=self.kb.danger_model)
+            if at_end.verdict == "urgent":
+                safety = at_end
         if safety.verdict == "urgent":
             why = Why(normalized.canonical, corrections=findings.corrections, rule=safety.rule)
             decision = Decision("answer", safety.intent_id, 100.0, (), why)

@@ -888,6 +888,16 @@ ROUND38_NEAR_MISSES = [
 
 
 TRIAL_CATEGORIES = [
+    # ninth sitting's new-user trial, in our own words: thinking about not waking up is a
+    # crisis (it had got the overdose reply); tired of this life; dark thoughts now
+    ("some nights i think about never waking up", "crisis"),
+    ("honestly i'm sick of this life", "crisis"),
+    ("i keep having these dark thoughts since the dose went up", "crisis"),
+    ("Manchmal denke ich, es wäre besser, morgens nicht mehr aufzuwachen", "crisis"),
+    ("queria não acordar mais", "crisis"),
+    # "what do I do if my son ate one" (past): it may have happened, Poison Help
+    ("what do i do if my daughter swallowed one of my capsules", "poison"),
+    ("¿qué hago si mi hija se tomó una de mis pastillas?", "poison"),
     # the last fresh-clone trial: a child who grabbed the bottle and is now sleepy
     ("our 2 year old grabbed the pill bottle and now she's very sleepy", "emergency"),
     # found in a new user's trial (eighth sitting), in our own words: the rest of a supply
@@ -908,6 +918,9 @@ TRIAL_CATEGORIES = [
 
 
 TRIAL_NEAR_MISSES = [
+    # ninth sitting's trial: dyeing (or "dying") one's hair
+    "im dying my hair red tonight, is that ok with gabapentin",
+    "colouring her hair at the salon, any problem with her neurontin?",
     "my son grabbed my bag with the gabapentin in it, but the bottle was still sealed",
     "what would be a lethal dose of gabapentin for a cat, the vet prescribed it",
     "I had a seizure as a child, is gabapentin ok?",
@@ -1290,3 +1303,15 @@ def test_round_categories(engine: Engine, message: str, expected: str) -> None:
     for name, cases in NEAR_MISSES for message in cases])
 def test_round_near_misses(engine: Engine, message: str) -> None:
     assert tier(engine, message) is None
+
+
+def test_danger_at_the_end_of_a_very_long_message_is_read(engine: Engine) -> None:
+    # A new user's trial: a 5,000-character story ending "I took the whole bottle and I
+    # can't breathe" had got the "does it help" answer (only the start was read).
+    from bot.core.normalize import MAX_INPUT_CHARS
+
+    story = "my legs have been restless every evening and the gabapentin helps a bit. " * 40
+    assert len(story) > MAX_INPUT_CHARS
+    assert tier(engine, story + "tonight I took the whole bottle and I can't breathe") == \
+        "emergency"
+    assert tier(engine, story + "does it help more if I take it earlier?") is None
