@@ -1294,6 +1294,11 @@ ROUND46_CATEGORIES = [
     ("sento la voce di mia madre morta da quando ho smesso il gabapentin", "emergency"),
 ]
 ROUND46_NEAR_MISSES = [
+    # unsure whether one's own dose was taken, with grandchildren in the house; "another
+    # one says" (a friend) with a hot water bottle
+    "couldn't remember if i'd taken my evening gabapentin with the grandkids running "
+    "around, so i skipped it. what now?",
+    "one friend uses frozen peas, another one says a hot water bottle, which is better?",
     # the hospital checked and it was anxiety or the heat
     "went to a and e with chest pain on friday, they said it was just anxiety. can i keep "
     "taking gabapentin?",

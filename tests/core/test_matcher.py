@@ -588,6 +588,22 @@ ROUND30_CATEGORIES = [
 ]
 
 
+ROUND33_CATEGORIES = [
+    # understanding round 33's categories, in our own words: whether it gets worse with
+    # the years; another medicine after gabapentin did nothing; a bedtime routine
+    ("my wife's restless legs seem worse every year, is that how it usually goes?",
+     "rls_course"),
+    ("gabapentin never helped my mum, are there other medicines she could ask about?",
+     "other_medications"),
+    ("could a fixed bedtime routine help my dad's restless legs?", "selfcare_sleep_schedule"),
+    # "another one says" is a person, not another dose; a cold pack or a hot one
+    ("one friend says ice packs, another one says a heat pad. which helps rls more?",
+     "selfcare_compresses"),
+    # Portuguese: the difference between pramipexole and gabapentin
+    ("qual é a diferença entre pramipexol e gabapentina?", "other_medications"),
+]
+
+
 ROUND31_CATEGORIES = [
     # understanding round 31's categories, in our own words: a generic word met once
     # ("actual", "two") no longer outweighs the medicine named in the backstory
@@ -635,7 +651,8 @@ def test_a_medicine_asked_about_alone_is_still_not_ours(engine: Engine) -> None:
     pytest.param(question, topic, id=f"round{n}-{question[:40]}")
     for n, cases in ((24, ROUND24_CATEGORIES), (25, ROUND25_CATEGORIES),
                      (26, ROUND26_CATEGORIES), (29, ROUND29_CATEGORIES),
-                     (30, ROUND30_CATEGORIES), (31, ROUND31_CATEGORIES))
+                     (30, ROUND30_CATEGORIES), (31, ROUND31_CATEGORIES),
+                     (33, ROUND33_CATEGORIES))
     for question, topic in cases])
 def test_understanding_round_categories(engine: Engine, kb: KnowledgeBase, question: str,
                                         topic: str) -> None:
