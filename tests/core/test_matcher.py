@@ -599,6 +599,12 @@ ROUND33_CATEGORIES = [
     # "another one says" is a person, not another dose; a cold pack or a hot one
     ("one friend says ice packs, another one says a heat pad. which helps rls more?",
      "selfcare_compresses"),
+    # a new user's trial: misuse is not another use; night shifts are the driving and
+    # work answer
+    ("my nephew keeps pinching my gabapentin to get high, is that a thing?",
+     "gabapentin_side_effects"),
+    ("i work night shifts at the hospital, is gabapentin a problem for me?",
+     "gabapentin_side_effects"),
     # Portuguese: the difference between pramipexole and gabapentin
     ("qual é a diferença entre pramipexol e gabapentina?", "other_medications"),
 ]
