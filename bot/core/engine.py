@@ -7,6 +7,7 @@ matching -> composition.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, replace
 
 from bot.core import compose, language
@@ -26,6 +27,8 @@ ASKED_OVERRIDES_ROUTE = 35.0
 """The asking part of a long message must match this well to answer instead of a route
 read from its backstory (tests/data/ROUNDS.md, round 6)."""
 POLITENESS_FROM_WORDS = 4
+OTHER_SCRIPT_LETTERS = 4
+"""Letters from which a message mostly in another script gets the note on languages."""
 """Content words from which a greeting or thank-you in front of a question is ignored."""
 
 
@@ -126,6 +129,9 @@ class Engine:
             urgent = SafetyCheck("urgent", decision.intent_id, tier="emergency")
             return Result(decision, self._urgent(urgent, lang), truncated, lang, "emergency")
         reply = self.reply_for(decision, feedback=feedback)
+        if decision.kind == "fallback" and _mostly_another_script(question):
+            # "как габапентин помогает...": say which languages are read, not "ask another way"
+            reply = compose.fallback(self.kb, "other_script")
         if safety.risk_line and reply.kind == "answer":
             reply = compose.with_risk_line(self.kb, reply, safety.risk_line, lang)
         return Result(decision, self.reader.with_note(reply, lang), truncated, lang)
@@ -310,3 +316,13 @@ class Engine:
             return compose.suggest(self.kb, decision.candidates)
         empty = not decision.why.normalized
         return compose.fallback(self.kb, "empty" if empty else "fallback")
+
+
+def _mostly_another_script(text: str) -> bool:
+    """Most of the letters are not Latin (Cyrillic, Arabic, Chinese...): a language the bot
+    does not read, whatever the words."""
+    letters = [c for c in text if c.isalpha()]
+    if len(letters) < OTHER_SCRIPT_LETTERS:
+        return False
+    latin = sum(1 for c in letters if unicodedata.name(c, "").startswith("LATIN"))
+    return latin * 2 < len(letters)

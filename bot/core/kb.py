@@ -67,7 +67,8 @@ MESSAGES_DIR = "messages"
 DEFAULT_LANGUAGE = "en"
 REQUIRED_MESSAGES: dict[str, frozenset[str]] = {
     key: frozenset(fields) for key, fields in {
-        "welcome": (), "fallback": (), "suggest": (), "non_text": (), "empty": (),
+        "welcome": (), "fallback": (), "other_script": (), "suggest": (), "non_text": (),
+        "empty": (),
         "too_long": (), "error": (), "flood": (), "stale_button": (), "about": (),
         "privacy": (), "tip_position": ("n", "total"), "sources_one": (), "sources_many": (),
         "feedback_thanks": (), "suggest_usage": (), "suggest_thanks": (), "suggest_off": (),

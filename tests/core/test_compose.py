@@ -411,3 +411,20 @@ def test_a_danger_reply_heads_its_sources_in_its_own_language(kb: KnowledgeBase,
 
 def test_an_english_danger_reply_keeps_the_english_heading(kb: KnowledgeBase) -> None:
     assert compose.urgent(kb, "crisis", "en").sources_title == kb.text("sources_many")
+
+
+@pytest.mark.parametrize("question", [
+    "как габапентин помогает при синдроме беспокойных ног?",
+    "加巴喷丁对不宁腿综合征有用吗",
+])
+def test_a_question_in_another_script_is_told_which_languages_are_read(
+        engine: Engine, kb: KnowledgeBase, question: str) -> None:
+    # A new user's trial: Russian and Chinese had got "Sorry ... try asking another way".
+    reply = engine.ask(question).reply
+    assert reply.kind == "fallback"
+    assert reply.text == kb.text("other_script")
+
+
+def test_an_unanswerable_english_question_keeps_the_ordinary_fallback(
+        engine: Engine, kb: KnowledgeBase) -> None:
+    assert engine.ask("what is the capital of france").reply.text == kb.text("fallback")
