@@ -27,9 +27,9 @@ RECALL_FLOORS = {"round12": 0.985, "round13": 1.0, "round14": 1.0, "round15": 0.
 """Rounds whose misses are not all fixed (tests/data/safety/ROUNDS.md names the three of
 round 12 and the ones left in 15, 17, 21, 22, 26, 32, 34, 36, 40 and 44); every other round keeps
 full recall."""
-FIRST_RUN_ONLY: dict[str, tuple[float, float, float]] = {}
+FIRST_RUN_ONLY: dict[str, tuple[float, float, float]] = {"round45": (0.95, 0.92, 0.04)}
 """The last round, kept as it was first run for the next sitting: (recall, lowest
-language's recall, false-alarm rate) floors just under that run."""
+language's recall, false-alarm rate) floors just under that run (0.958, en 0.931, 3.1%)."""
 
 
 def tier(engine: Engine, message: str, hint: str | None = None) -> str | None:
