@@ -605,6 +605,10 @@ ROUND33_CATEGORIES = [
      "gabapentin_side_effects"),
     ("i work night shifts at the hospital, is gabapentin a problem for me?",
      "gabapentin_side_effects"),
+    # the closing fresh-clone trial: "nods off" after a year on it is a side effect (it
+    # had got the stopping answer by its "off")
+    ("my husband's been on neurontin for months and now he nods off at lunch, is it the "
+     "pills?", "gabapentin_side_effects"),
     # Portuguese: the difference between pramipexole and gabapentin
     ("qual é a diferença entre pramipexol e gabapentina?", "other_medications"),
 ]
