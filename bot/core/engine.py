@@ -27,9 +27,9 @@ ASKED_OVERRIDES_ROUTE = 35.0
 """The asking part of a long message must match this well to answer instead of a route
 read from its backstory (tests/data/ROUNDS.md, round 6)."""
 POLITENESS_FROM_WORDS = 4
+"""Content words from which a greeting or thank-you in front of a question is ignored."""
 OTHER_SCRIPT_LETTERS = 4
 """Letters from which a message mostly in another script gets the note on languages."""
-"""Content words from which a greeting or thank-you in front of a question is ignored."""
 
 
 @dataclass(frozen=True)

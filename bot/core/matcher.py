@@ -131,14 +131,18 @@ class Matcher:
             raw.append((intent_id, example, words))
             intent_words[intent_id].update(words)
         n_intents = max(len(intent_words), 1)
-        examples_of: dict[str, int] = defaultdict(int)
-        uses: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-        for intent_id, _example, words in raw:
-            examples_of[intent_id] += 1
+        # How many of each intent's examples use each word: the word's weight (below) and
+        # how typical it is of the intent (further below) both read it.
+        counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        sizes: dict[str, int] = defaultdict(int)
+        for intent_id, _text, words in raw:
+            sizes[intent_id] += 1
             for word in set(words):
-                uses[word][intent_id] += 1
-        share = {w: max(n / examples_of[i] for i, n in by_intent.items())
-                 for w, by_intent in uses.items()}
+                counts[intent_id][word] += 1
+        share: dict[str, float] = defaultdict(float)
+        for intent_id, words_used in counts.items():
+            for word, n in words_used.items():
+                share[word] = max(share[word], n / sizes[intent_id])
         document_frequency: dict[str, int] = defaultdict(int)
         for words_of_intent in intent_words.values():
             for word in words_of_intent:
@@ -164,12 +168,6 @@ class Matcher:
             self._examples.append(entry)
         self._example_weight = [entry.weight for entry in self._examples]
         # How typical each word is of each intent: the share of its examples using it.
-        counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-        sizes: dict[str, int] = defaultdict(int)
-        for intent_id, _text, words in raw:
-            sizes[intent_id] += 1
-            for word in set(words):
-                counts[intent_id][word] += 1
         self._typical = {
             i: {w: (n / sizes[i]) ** TYPICAL_POWER for w, n in ws.items()}
             for i, ws in counts.items()
@@ -185,7 +183,6 @@ class Matcher:
                 self._postings[entry.intent_id][word].append(idx)
 
     # ----------------------------------------------------------------- helpers
-
 
     def _content_words(self, canonical: str) -> list[str]:
         return [stem(w) for w in canonical.split()
