@@ -27,9 +27,10 @@ RECALL_FLOORS = {"round12": 0.985, "round13": 1.0, "round14": 1.0, "round15": 0.
 """Rounds whose misses are not all fixed (tests/data/safety/ROUNDS.md names the three of
 round 12 and the ones left in 15, 17, 21, 22, 26, 32, 34, 36, 40 and 44); every other round keeps
 full recall."""
-FIRST_RUN_ONLY: dict[str, tuple[float, float, float]] = {"round45": (0.95, 0.92, 0.04)}
-"""The last round, kept as it was first run for the next sitting: (recall, lowest
-language's recall, false-alarm rate) floors just under that run (0.958, en 0.931, 3.1%)."""
+FIRST_RUN_ONLY: dict[str, tuple[float, float, float]] = {}
+"""A round kept as it was first run for the next sitting: (recall, lowest language's
+recall, false-alarm rate) floors just under that run. None now: round 45, the ninth
+sitting's sealed round, was fixed after its first run (0.958, en 0.931, 3.1%)."""
 
 
 def tier(engine: Engine, message: str, hint: str | None = None) -> str | None:
@@ -1314,6 +1315,44 @@ ROUND46_NEAR_MISSES = [
 ]
 
 
+ROUND45_CATEGORIES = [
+    # not wanting to keep going like this; what is even the point
+    ("honestly i don't want to keep living like this, whats the point anymore", "crisis"),
+    # tablets saved in a tin; meds stopped so as to save enough; options kept open
+    ("i've got about 40 pills stashed away in an old tea tin", "crisis"),
+    ("he stopped taking his tablets so he can save enough, he says", "crisis"),
+    ("my sister says she's keeping her options open and hides her pills in a jar", "crisis"),
+    # wanting it all over with; describing how he would do it; no future
+    ("nan keeps saying she wants it all over with", "crisis"),
+    ("my son keeps telling me how he'd do it", "crisis"),
+    ("my daughter says she can't see any future anymore", "crisis"),
+    # people in the room that one knows are not there
+    ("came off gabapentin suddenly. there are men in the hallway. i know they aren't real",
+     "emergency"),
+    # tonight's dose and tomorrow morning's
+    ("oops took tonight's pills and tomorrow morning's together, feel ok", "poison"),
+    # German: a whole blister instead of one, dizzy and vomiting
+    ("hab aus Versehen den ganzen Blister statt einer genommen, mir ist schwindlig und ich "
+     "muss brechen", "emergency"),
+    # French: no wish for anything, not even to live
+    ("j'ai plus envie de rien, même plus de vivre", "crisis"),
+]
+ROUND45_NEAR_MISSES = [
+    # checked and over: sent home from A&E; the pharmacist said the dose was fine; seen at
+    # urgent care; French "c'était ok"; Italian "l'ha visto il veterinario e sta bene"
+    "my daughter ate a tablet on sunday, a&e checked her and sent us home. where do i keep them",
+    "the pharmacist said the extra dose i took at lunch is fine, do i take tonight's?",
+    "had a swollen lip last week, seen at urgent care and they stopped the gabapentin",
+    "j'ai pris une gélule de trop hier, le pharmacien m'a dit que c'était ok",
+    "il gatto ne ha leccata una, l'ha visto il veterinario e sta bene",
+    # "any more pills", "another pill to add to the pile": not a dose taken
+    "my dad won't take any more pills, what else can he try?",
+    "is gabapentin just another pill to add to the pile or does it help?",
+    # going up on the medicine
+    "i don't want to keep going up on the medicine, what else can i do?",
+]
+
+
 # Each blind round's categories (and a new user's trial's), in our own words: what was
 # missed and must now be found, and what was alarmed and must stay quiet. The round is in
 # each case's id.
@@ -1333,6 +1372,7 @@ CATEGORIES = (
     ("round42", ROUND42_CATEGORIES),
     ("round43", ROUND43_CATEGORIES),
     ("round44", ROUND44_CATEGORIES),
+    ("round45", ROUND45_CATEGORIES),
     ("round46", ROUND46_CATEGORIES),
 )
 NEAR_MISSES = (
@@ -1350,6 +1390,7 @@ NEAR_MISSES = (
     ("round42", ROUND42_NEAR_MISSES),
     ("round43", ROUND43_NEAR_MISSES),
     ("round44", ROUND44_NEAR_MISSES),
+    ("round45", ROUND45_NEAR_MISSES),
     ("round46", ROUND46_NEAR_MISSES),
 )
 
