@@ -124,29 +124,26 @@ class Matcher:
         self._kb = kb
         self._stopwords = kb.stopwords
         raw: list[tuple[str, str, list[str]]] = []
-        intent_words: dict[str, set[str]] = defaultdict(set)
         own = [(i.id, e, e) for i in kb.intents.values() for e in i.examples]
         for intent_id, example, english in [*own, *extra_examples]:
             words = self._content_words(kb.normalizer.normalize(english).canonical)
             raw.append((intent_id, example, words))
-            intent_words[intent_id].update(words)
-        n_intents = max(len(intent_words), 1)
-        # How many of each intent's examples use each word: the word's weight (below) and
-        # how typical it is of the intent (further below) both read it.
+        # How many of each intent's examples use each word: how many intents use a word
+        # (its IDF), its largest share of one intent's examples (its specificity) and how
+        # typical it is of each intent (further below) are all read from it.
         counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         sizes: dict[str, int] = defaultdict(int)
         for intent_id, _text, words in raw:
             sizes[intent_id] += 1
             for word in set(words):
                 counts[intent_id][word] += 1
+        n_intents = max(len(sizes), 1)
+        document_frequency: dict[str, int] = defaultdict(int)
         share: dict[str, float] = defaultdict(float)
         for intent_id, words_used in counts.items():
             for word, n in words_used.items():
-                share[word] = max(share[word], n / sizes[intent_id])
-        document_frequency: dict[str, int] = defaultdict(int)
-        for words_of_intent in intent_words.values():
-            for word in words_of_intent:
                 document_frequency[word] += 1
+                share[word] = max(share[word], n / sizes[intent_id])
         # A word is weighed by how rare it is across intents (IDF) and by how much it
         # belongs to some intent: "two", "actual" or "next", each in one example, are rare
         # only by chance and would otherwise outweigh "enacarbil" or "stopping".
